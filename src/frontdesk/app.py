@@ -1,0 +1,71 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from frontdesk import __version__
+from frontdesk.audit.api import router as audit_router
+from frontdesk.auth.api import keys_router
+from frontdesk.auth.api import router as auth_router
+from frontdesk.db.engine import create_engine, create_sessionmaker
+from frontdesk.errors import install_error_handlers
+from frontdesk.health.api import router as health_router
+from frontdesk.kit.http import HTTPEdgeMiddleware
+from frontdesk.kit.ratelimit import RateLimiter
+from frontdesk.settings import Settings, get_settings
+from frontdesk.telephony.api import router as phone_numbers_router
+from frontdesk.tenancy.api import members_router, subaccounts_router, workspace_router
+
+ROUTERS = (
+    health_router,
+    auth_router,
+    keys_router,
+    workspace_router,
+    members_router,
+    subaccounts_router,
+    audit_router,
+    phone_numbers_router,
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = create_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Frontdesk",
+        version=__version__,
+        description="AI agents that answer a business's chats and phone calls.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.rate_limiter = RateLimiter(settings.redis_url)
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(
+        HTTPEdgeMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    return app
+
+
+def app_factory() -> FastAPI:
+    """Entry point for `uvicorn --factory frontdesk.app:app_factory`."""
+    from frontdesk.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings)
+    return create_app(settings)

@@ -1,0 +1,120 @@
+"""Password hashing (argon2id) and JWT access/refresh tokens (HS256 only)."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any, Literal
+
+import jwt
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from frontdesk.errors import Unauthenticated
+from frontdesk.settings import Settings, get_settings
+
+ISSUER = "frontdesk"
+ALGORITHM = "HS256"
+TokenType = Literal["access", "refresh"]
+
+
+@lru_cache
+def _hasher(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1, type=Type.ID)
+
+
+def password_hasher(settings: Settings | None = None) -> PasswordHasher:
+    s = settings or get_settings()
+    return _hasher(s.password_hash_time_cost, s.password_hash_memory_kib)
+
+
+def hash_password(password: str) -> str:
+    return password_hasher().hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return password_hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A hash to verify against when the e-mail is unknown, so both cases take the same time.
+@lru_cache
+def dummy_hash() -> str:
+    return hash_password("not-a-real-password")
+
+
+@lru_cache
+def _signing_key(secret_key: str) -> bytes:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"frontdesk:jwt").derive(
+        secret_key.encode()
+    )
+    return base64.urlsafe_b64encode(derived)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    user_id: uuid.UUID
+    workspace_id: uuid.UUID
+    version: int
+    type: TokenType
+
+
+def issue_token(
+    user_id: uuid.UUID, workspace_id: uuid.UUID, version: int, type: TokenType
+) -> tuple[str, int]:
+    """A signed token and its lifetime in seconds."""
+    settings = get_settings()
+    ttl = (
+        settings.access_token_ttl_seconds
+        if type == "access"
+        else settings.refresh_token_ttl_seconds
+    )
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "iss": ISSUER,
+        "sub": str(user_id),
+        "wid": str(workspace_id),
+        "ver": version,
+        "typ": type,
+        "iat": now,
+        "exp": now + timedelta(seconds=ttl),
+        "jti": uuid.uuid4().hex,
+    }
+    key = _signing_key(settings.ensure_secret_key())
+    return jwt.encode(claims, key, algorithm=ALGORITHM), ttl
+
+
+def decode_token(token: str, expected: TokenType) -> TokenClaims:
+    key = _signing_key(get_settings().ensure_secret_key())
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "wid", "typ", "ver"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated(
+            "The token has expired; refresh it or log in again", "AUTH_TOKEN_EXPIRED"
+        ) from None
+    except jwt.PyJWTError:
+        raise Unauthenticated("The token is invalid", "AUTH_TOKEN_INVALID") from None
+    if claims.get("typ") != expected:
+        raise Unauthenticated(f"Expected an {expected} token", "AUTH_TOKEN_INVALID")
+    try:
+        return TokenClaims(
+            user_id=uuid.UUID(claims["sub"]),
+            workspace_id=uuid.UUID(claims["wid"]),
+            version=int(claims["ver"]),
+            type=expected,
+        )
+    except (ValueError, TypeError):
+        raise Unauthenticated("The token is invalid", "AUTH_TOKEN_INVALID") from None

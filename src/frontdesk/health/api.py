@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from frontdesk.kit.ratelimit import RateLimiter
+
+router = APIRouter(tags=["health"])
+CHECK_TIMEOUT = 3.0
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    timestamp: datetime
+
+
+class Readiness(BaseModel):
+    database: str
+    storage: str
+    cache: str
+    queue: str
+
+
+@router.get("/health")
+async def health() -> Health:
+    """Liveness: the process answers."""
+    return Health(status="ok", timestamp=datetime.now(UTC))
+
+
+async def _database(engine: AsyncEngine) -> str:
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    return "ok"
+
+
+async def _queue(engine: AsyncEngine) -> str:
+    # The job queue is the database's jobs table: ready when it can be read.
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT count(*) FROM alembic_version"))
+    return "ok"
+
+
+def _storage_sync(directory: Path) -> str:
+    directory.mkdir(parents=True, exist_ok=True)
+    probe = directory / f".ready-{uuid.uuid4().hex}"
+    probe.write_bytes(b"ok")
+    probe.unlink()
+    return "ok"
+
+
+async def _cache(limiter: RateLimiter) -> str:
+    await limiter.check_health()
+    return "ok"
+
+
+async def _run(check: asyncio.Future[str] | asyncio.Task[str]) -> str:
+    try:
+        return await asyncio.wait_for(check, CHECK_TIMEOUT)
+    except TimeoutError:
+        return "error: timed out"
+    except Exception as exc:  # a readiness probe reports every failure as text
+        return f"error: {type(exc).__name__}: {str(exc)[:200]}"
+
+
+@router.get("/readiness", responses={503: {"model": Readiness}})
+async def readiness(request: Request) -> JSONResponse:
+    """Readiness: the database, file storage, cache and job queue each answer."""
+    state = request.app.state
+    results = await asyncio.gather(
+        _run(asyncio.ensure_future(_database(state.engine))),
+        _run(asyncio.ensure_future(asyncio.to_thread(_storage_sync, state.settings.data_dir))),
+        _run(asyncio.ensure_future(_cache(state.rate_limiter))),
+        _run(asyncio.ensure_future(_queue(state.engine))),
+    )
+    body = Readiness(database=results[0], storage=results[1], cache=results[2], queue=results[3])
+    ok = all(r == "ok" for r in results)
+    return JSONResponse(body.model_dump(), status_code=200 if ok else 503)

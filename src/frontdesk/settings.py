@@ -1,0 +1,127 @@
+"""Settings from `FRONTDESK_*` environment variables and an optional `.env` file.
+
+The embedded shape needs none of them: SQLite under `FRONTDESK_DATA_DIR`, in-process rate limits and
+live events, and a secret key generated into the data directory on first start.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from limits import parse_many
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret_key"
+
+
+class SettingsError(Exception):
+    """A setting has a wrong value; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FRONTDESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("frontdesk-data")
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str | None = Field(default=None, min_length=32)
+    public_url: str = "http://127.0.0.1:8000"
+    allow_private_urls: bool = False
+
+    rate_limit: str = "1000/hour"
+    auth_rate_limit: str = "10/minute"
+
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    access_token_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 86400)
+    refresh_token_ttl_seconds: int = Field(default=30 * 86400, ge=3600, le=365 * 86400)
+    invite_ttl_seconds: int = Field(default=7 * 86400, ge=3600)
+
+    # argon2id cost; the defaults follow RFC 9106's second recommended option.
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_memory_kib: int = Field(default=65536, ge=8)
+
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+
+    @field_validator("rate_limit", "auth_rate_limit")
+    @classmethod
+    def _valid_limit(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"expected a limit such as '1000/hour' or '10/minute': {exc}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _valid_database_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if value.startswith("postgres://") or value.startswith("postgresql://"):
+            value = "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite://"):
+            value = "sqlite+aiosqlite://" + value.split("://", 1)[1]
+        if not (value.startswith("postgresql+asyncpg://") or value.startswith("sqlite+aiosqlite://")):
+            raise ValueError("expected a postgresql:// or sqlite:// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _valid_redis_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("expected a redis:// or rediss:// URL")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'frontdesk.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    def ensure_secret_key(self) -> str:
+        """The configured secret key, or one generated once and kept in the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / SECRET_KEY_FILE
+        if path.exists():
+            key = path.read_text().strip()
+        else:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            key = secrets.token_urlsafe(48)
+            path.touch(mode=0o600)
+            path.write_text(key)
+        self.secret_key = key
+        return key
+
+
+def load_settings() -> Settings:
+    """Read settings, turning a wrong value into one line that names the variable."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        shown = "" if field == "secret_key" else f" (got {first.get('input')!r})"
+        raise SettingsError(f"FRONTDESK_{field.upper()}: {first['msg']}{shown}") from None
+    settings.ensure_secret_key()
+    return settings
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,83 @@
+"""The workspace's phone numbers and the agent each routes inbound calls to."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.audit import service as audit_service
+from frontdesk.auth.context import AuthContext
+from frontdesk.errors import Conflict, NotFound
+from frontdesk.kit.pagination import Pagination, paginate
+from frontdesk.telephony import schemas
+from frontdesk.telephony.models import PhoneNumber
+from frontdesk.tenancy.scope import WorkspaceScope
+
+
+async def list_numbers(
+    session: AsyncSession, scope: WorkspaceScope, pagination: Pagination
+) -> tuple[list[PhoneNumber], int]:
+    stmt = scope.apply(select(PhoneNumber), PhoneNumber).order_by(PhoneNumber.phone_number)
+    return await paginate(session, stmt, pagination)
+
+
+async def get(session: AsyncSession, scope: WorkspaceScope, number_id: uuid.UUID) -> PhoneNumber:
+    number = await session.scalar(
+        scope.apply(select(PhoneNumber), PhoneNumber).where(PhoneNumber.id == number_id)
+    )
+    if number is None:
+        raise NotFound("phone number")
+    return number
+
+
+async def create(
+    session: AsyncSession,
+    auth: AuthContext,
+    scope: WorkspaceScope,
+    data: schemas.PhoneNumberCreate,
+) -> PhoneNumber:
+    taken = await session.scalar(
+        select(PhoneNumber.id).where(PhoneNumber.phone_number == data.phone_number)
+    )
+    if taken is not None:
+        raise Conflict(f"{data.phone_number} is already in use", "PHONE_NUMBER_TAKEN")
+    number = PhoneNumber(workspace_id=scope.workspace_id, **data.model_dump())
+    session.add(number)
+    await session.flush()
+    await audit_service.record(
+        session, auth, "phone_number.create", "phone_number", number.id
+    )
+    return number
+
+
+async def update(
+    session: AsyncSession,
+    auth: AuthContext,
+    scope: WorkspaceScope,
+    number_id: uuid.UUID,
+    data: schemas.PhoneNumberUpdate,
+) -> PhoneNumber:
+    number = await get(session, scope, number_id)
+    for field in data.model_fields_set:
+        setattr(number, field, getattr(data, field))
+    await session.flush()
+    await audit_service.record(
+        session,
+        auth,
+        "phone_number.update",
+        "phone_number",
+        number.id,
+        {"fields": sorted(data.model_fields_set)},
+    )
+    return number
+
+
+async def delete(
+    session: AsyncSession, auth: AuthContext, scope: WorkspaceScope, number_id: uuid.UUID
+) -> None:
+    number = await get(session, scope, number_id)
+    await session.delete(number)
+    await session.flush()
+    await audit_service.record(session, auth, "phone_number.delete", "phone_number", number_id)
