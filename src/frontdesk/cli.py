@@ -12,7 +12,9 @@ from rich.console import Console
 from frontdesk import __version__
 from frontdesk.settings import Settings, SettingsError, get_settings
 
-app = typer.Typer(help="Frontdesk: AI agents for a business's chats and phone calls.", no_args_is_help=True)
+app = typer.Typer(
+    help="Frontdesk: AI agents for a business's chats and phone calls.", no_args_is_help=True
+)
 console = Console(stderr=True)
 
 Host = Annotated[str, typer.Option(help="Interface to listen on")]
@@ -101,9 +103,7 @@ def create_user(
     email: Annotated[str, typer.Option(prompt=True)],
     first_name: Annotated[str, typer.Option(prompt=True)],
     last_name: Annotated[str, typer.Option(prompt=True)],
-    password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)
-    ],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
     workspace_name: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Create a user and the workspace they own, from the terminal."""

@@ -8,6 +8,7 @@ with a 500 that carries no internals.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -101,7 +102,7 @@ def error_response(
     message: str,
     code: str,
     details: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     return JSONResponse(error_body(message, code, details), status_code=status, headers=headers)
 

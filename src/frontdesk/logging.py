@@ -52,4 +52,3 @@ def configure_logging(settings: Settings) -> None:
     # Alembic announces its plugins at INFO; keep only the migrations it runs.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
-

@@ -35,9 +35,7 @@ def _user_in(user: User, workspace_id: uuid.UUID, role: str) -> schemas.UserInWo
     )
 
 
-@router.post(
-    "/register", status_code=status.HTTP_201_CREATED, dependencies=[AuthThrottle]
-)
+@router.post("/register", status_code=status.HTTP_201_CREATED, dependencies=[AuthThrottle])
 async def register(
     data: schemas.RegisterRequest, request: Request, session: Session
 ) -> schemas.UserInWorkspace:

@@ -123,7 +123,9 @@ async def authenticate(request: Request, session: Session) -> AuthContext:
             session, principal_type, principal_id, home, role, target
         )
     limiter: RateLimiter = request.app.state.rate_limiter
-    state = await limiter.hit(request.app.state.settings.rate_limit, principal_type, str(principal_id))
+    state = await limiter.hit(
+        request.app.state.settings.rate_limit, principal_type, str(principal_id)
+    )
     remember(request.scope, state)
     return AuthContext(
         principal_type="api_key" if principal_type == "api_key" else "user",

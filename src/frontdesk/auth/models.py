@@ -24,7 +24,7 @@ class User(Model):
 
 
 class ApiKey(Model):
-    """A workspace API key. Only a SHA-256 of the secret is kept; `prefix` identifies it in lists."""
+    """A workspace API key: only a SHA-256 of the secret is kept; `prefix` names it in lists."""
 
     __tablename__ = "api_keys"
 

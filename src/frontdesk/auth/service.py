@@ -117,7 +117,9 @@ async def login(
     if security.password_hasher().check_needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(data.password)
     user.last_login_at = datetime.now(UTC)
-    token, ttl = security.issue_token(user.id, membership.workspace_id, user.token_version, "access")
+    token, ttl = security.issue_token(
+        user.id, membership.workspace_id, user.token_version, "access"
+    )
     refresh, _ = security.issue_token(
         user.id, membership.workspace_id, user.token_version, "refresh"
     )
@@ -191,11 +193,14 @@ async def accept_invite(
     user = await get_user_by_email(session, membership.email)
     if user is None:
         missing = {
-            f: "required for a new account" for f in ("first_name", "last_name") if not getattr(data, f)
+            f: "required for a new account"
+            for f in ("first_name", "last_name")
+            if not getattr(data, f)
         }
         if missing:
             raise ValidationFailed("first_name and last_name are required", details=missing)
-        assert data.first_name is not None and data.last_name is not None
+        assert data.first_name is not None
+        assert data.last_name is not None
         user = User(
             email=membership.email,
             password_hash=security.hash_password(data.password),

@@ -19,7 +19,7 @@ def _derive(secret_key: str, purpose: bytes) -> bytes:
 
 
 class SecretBox:
-    """Encrypts provider secrets (Twilio tokens, API keys of LLM providers) before they are stored."""
+    """Encrypts provider secrets (Twilio tokens, LLM provider keys) before they are stored."""
 
     def __init__(self, secret_key: str) -> None:
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret_key, b"frontdesk:secrets")))

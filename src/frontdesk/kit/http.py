@@ -69,8 +69,10 @@ class HTTPEdgeMiddleware:
             method: str = scope["method"]
             if method in _BODY_METHODS and path.startswith("/v1/"):
                 receive = self._check_body(headers, receive)
-                if method == "POST" and idempotency.HEADER in headers and not path.startswith(
-                    "/v1/auth/"
+                if (
+                    method == "POST"
+                    and idempotency.HEADER in headers
+                    and not path.startswith("/v1/auth/")
                 ):
                     await self._idempotent(scope, receive, send_with_headers, headers)
                     return

@@ -40,7 +40,8 @@ class RateLimiter:
         storage: Storage
         if redis_url:
             storage = RedisStorage(
-                "async+" + redis_url, implementation="redispy",
+                "async+" + redis_url,
+                implementation="redispy",
                 key_prefix=f"{prefix}:rl",
                 wrap_exceptions=True,
             )

@@ -46,9 +46,7 @@ async def create(
     number = PhoneNumber(workspace_id=scope.workspace_id, **data.model_dump())
     session.add(number)
     await session.flush()
-    await audit_service.record(
-        session, auth, "phone_number.create", "phone_number", number.id
-    )
+    await audit_service.record(session, auth, "phone_number.create", "phone_number", number.id)
     return number
 
 

@@ -27,7 +27,9 @@ def _timezone(value: str) -> str:
 
 
 TimeZone = Annotated[str, AfterValidator(_timezone)]
-WorkspaceName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+WorkspaceName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
 
 
 class Interval(Input):

@@ -17,7 +17,7 @@ from sqlalchemy import Select
 from frontdesk.auth.context import AuthContext
 
 _KEY: Final = object()
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound=Select)
 
 
 @final

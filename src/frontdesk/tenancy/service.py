@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,7 +46,7 @@ def to_schema(workspace: Workspace) -> schemas.Workspace:
         llm=schemas.LLMDefaults.model_validate(workspace.llm or {}),
         voice=schemas.VoiceDefaults.model_validate(workspace.voice or {}),
         telephony=schemas.Telephony(
-            provider=workspace.telephony_provider,  # type: ignore[arg-type]
+            provider=workspace.telephony_provider,
             twilio_account_sid=workspace.twilio_account_sid,
             twilio_auth_token_set=workspace.twilio_auth_token_encrypted is not None,
         ),
@@ -54,9 +55,7 @@ def to_schema(workspace: Workspace) -> schemas.Workspace:
     )
 
 
-def apply_twilio(
-    workspace: Workspace, account_sid: str | None, auth_token: str | None
-) -> None:
+def apply_twilio(workspace: Workspace, account_sid: str | None, auth_token: str | None) -> None:
     if account_sid is not None:
         workspace.twilio_account_sid = account_sid
     if auth_token is not None:
@@ -124,7 +123,7 @@ def member_schema(membership: Membership, user: User | None) -> schemas.Member:
         first_name=user.first_name if user else None,
         last_name=user.last_name if user else None,
         role=Role(membership.role),
-        status=membership.status,  # type: ignore[arg-type]
+        status=membership.status,
         created_at=membership.created_at,
     )
 
@@ -178,7 +177,9 @@ async def create_invite(
     )
     if existing is not None:
         raise Conflict(
-            f"{email} is already a member or invited", "MEMBER_EXISTS", details={"id": str(existing.id)}
+            f"{email} is already a member or invited",
+            "MEMBER_EXISTS",
+            details={"id": str(existing.id)},
         )
     token = new_token(32)
     membership = Membership(
@@ -209,7 +210,9 @@ async def invite_member(
 ) -> tuple[schemas.Member, str]:
     if data.role == Role.owner and auth.role != Role.owner:
         raise PermissionDenied("Only an owner can invite another owner")
-    membership, token = await create_invite(session, auth, scope.workspace_id, data.email, data.role)
+    membership, token = await create_invite(
+        session, auth, scope.workspace_id, data.email, data.role
+    )
     return member_schema(membership, None), token
 
 
@@ -271,4 +274,3 @@ async def remove_member(
     await session.delete(membership)
     await session.flush()
     await audit_service.record(session, auth, "member.remove", "member", member_id)
-

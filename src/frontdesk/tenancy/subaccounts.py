@@ -87,9 +87,7 @@ async def create(
     )
     invite_token = None
     if data.user_email:
-        _, invite_token = await create_invite(
-            session, auth, child.id, data.user_email, Role.owner
-        )
+        _, invite_token = await create_invite(session, auth, child.id, data.user_email, Role.owner)
     await audit_service.record(
         session, auth, "subaccount.create", "workspace", child.id, {"name": child.name}
     )
