@@ -13,12 +13,17 @@ from frontdesk.auth.api import keys_router
 from frontdesk.auth.api import router as auth_router
 from frontdesk.db.engine import create_engine, create_sessionmaker
 from frontdesk.errors import install_error_handlers
+from frontdesk.events.api import router as events_router
+from frontdesk.events.live import create_broker
 from frontdesk.health.api import router as health_router
+from frontdesk.jobs.runtime import Background, outbound_http
 from frontdesk.kit.http import HTTPEdgeMiddleware
 from frontdesk.kit.ratelimit import RateLimiter
+from frontdesk.notifications.api import router as notifications_router
 from frontdesk.settings import Settings, get_settings
 from frontdesk.telephony.api import router as phone_numbers_router
 from frontdesk.tenancy.api import members_router, subaccounts_router, workspace_router
+from frontdesk.webhooks.api import deliveries_router, webhooks_router
 
 ROUTERS = (
     health_router,
@@ -29,6 +34,10 @@ ROUTERS = (
     subaccounts_router,
     audit_router,
     phone_numbers_router,
+    webhooks_router,
+    deliveries_router,
+    notifications_router,
+    events_router,
 )
 
 
@@ -38,8 +47,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await app.state.engine.dispose()
+        await app.state.broker.start()
+        background: Background | None = None
+        if settings.embedded_worker:
+            background = Background(
+                app.state.sessionmaker, settings, app.state.http, {"broker": app.state.broker}
+            )
+            background.start()
+        app.state.background = background
+        try:
+            yield
+        finally:
+            if background is not None:
+                await background.shutdown()
+            await app.state.broker.stop()
+            await app.state.http.aclose()
+            await app.state.engine.dispose()
 
     app = FastAPI(
         title="Frontdesk",
@@ -51,6 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.rate_limiter = RateLimiter(settings.redis_url)
+    app.state.broker = create_broker(settings.redis_url)
+    app.state.http = outbound_http()
+    app.state.background = None
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from typing import Annotated
 
@@ -48,11 +49,14 @@ def _run_migrations(settings: Settings) -> None:
         raise typer.Exit(1) from None
 
 
-def _serve(host: str, port: int, reload: bool, workers: int = 1) -> None:
+def _serve(host: str, port: int, reload: bool, workers: int = 1, embedded: bool = False) -> None:
     import uvicorn
 
     from frontdesk.logging import configure_logging
 
+    # Read again by the app factory in the server process (and by reload children).
+    os.environ["FRONTDESK_EMBEDDED_WORKER"] = "true" if embedded else "false"
+    get_settings.cache_clear()
     settings = _settings()
     configure_logging(settings)
     _run_migrations(settings)
@@ -77,7 +81,7 @@ def serve(
     reload: Annotated[bool, typer.Option(help="Restart on code changes")] = False,
 ) -> None:
     """Run the API, the job worker and the scheduler in one process (migrates first)."""
-    _serve(host, port, reload)
+    _serve(host, port, reload, embedded=True)
 
 
 @app.command()
@@ -88,6 +92,18 @@ def api(
 ) -> None:
     """Run the HTTP API only (migrates first)."""
     _serve(host, port, False, workers)
+
+
+@app.command()
+def worker() -> None:
+    """Run the job worker and the scheduler only (several may run against one PostgreSQL)."""
+    from frontdesk.jobs.runtime import run_worker
+    from frontdesk.logging import configure_logging
+
+    settings = _settings()
+    configure_logging(settings)
+    _run_migrations(settings)
+    asyncio.run(run_worker(settings))
 
 
 @app.command()

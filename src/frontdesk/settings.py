@@ -49,6 +49,17 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = Field(default=3, ge=1)
     password_hash_memory_kib: int = Field(default=65536, ge=8)
 
+    # Jobs: `serve` runs a worker and the scheduler in-process; `worker` runs them alone.
+    embedded_worker: bool = False
+    worker_concurrency: int = Field(default=32, ge=1, le=1000)
+    worker_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    worker_shutdown_grace_seconds: float = Field(default=10, ge=0, le=600)
+    job_lease_seconds: float = Field(default=60, ge=1, le=3600)
+    scheduler_interval_seconds: float = Field(default=15, gt=0, le=3600)
+
+    webhook_timeout_seconds: float = Field(default=30, gt=0, le=300)
+    webhook_endpoint_concurrency: int = Field(default=4, ge=1, le=100)
+
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
 

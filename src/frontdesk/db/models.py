@@ -3,17 +3,27 @@
 from frontdesk.audit import models as audit_models
 from frontdesk.auth import models as auth_models
 from frontdesk.db.base import Base
+from frontdesk.events import models as event_models
+from frontdesk.jobs import models as job_models
+from frontdesk.jobs import scheduler as scheduler_models
 from frontdesk.kit import idempotency
+from frontdesk.notifications import models as notification_models
 from frontdesk.telephony import models as telephony_models
 from frontdesk.tenancy import models as tenancy_models
+from frontdesk.webhooks import models as webhook_models
 
 metadata = Base.metadata
 
 __all__ = [
     "audit_models",
     "auth_models",
+    "event_models",
     "idempotency",
+    "job_models",
     "metadata",
+    "notification_models",
+    "scheduler_models",
     "telephony_models",
     "tenancy_models",
+    "webhook_models",
 ]

@@ -12,6 +12,8 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from frontdesk.events.live import LiveBroker
+from frontdesk.jobs.runtime import Background
 from frontdesk.kit.ratelimit import RateLimiter
 
 router = APIRouter(tags=["health"])
@@ -42,10 +44,12 @@ async def _database(engine: AsyncEngine) -> str:
     return "ok"
 
 
-async def _queue(engine: AsyncEngine) -> str:
-    # The job queue is the database's jobs table: ready when it can be read.
+async def _queue(engine: AsyncEngine, background: Background | None) -> str:
+    # The job queue is the database's jobs table; `serve` also runs a worker that must be alive.
     async with engine.connect() as conn:
-        await conn.execute(text("SELECT count(*) FROM alembic_version"))
+        await conn.execute(text("SELECT 1 FROM jobs LIMIT 1"))
+    if background is not None and background.stop.is_set():
+        return "error: the job worker is stopping"
     return "ok"
 
 
@@ -57,8 +61,9 @@ def _storage_sync(directory: Path) -> str:
     return "ok"
 
 
-async def _cache(limiter: RateLimiter) -> str:
+async def _cache(limiter: RateLimiter, broker: LiveBroker) -> str:
     await limiter.check_health()
+    await broker.check_health()
     return "ok"
 
 
@@ -78,8 +83,8 @@ async def readiness(request: Request) -> JSONResponse:
     results = await asyncio.gather(
         _run(asyncio.ensure_future(_database(state.engine))),
         _run(asyncio.ensure_future(asyncio.to_thread(_storage_sync, state.settings.data_dir))),
-        _run(asyncio.ensure_future(_cache(state.rate_limiter))),
-        _run(asyncio.ensure_future(_queue(state.engine))),
+        _run(asyncio.ensure_future(_cache(state.rate_limiter, state.broker))),
+        _run(asyncio.ensure_future(_queue(state.engine, state.background))),
     )
     body = Readiness(database=results[0], storage=results[1], cache=results[2], queue=results[3])
     ok = all(r == "ok" for r in results)

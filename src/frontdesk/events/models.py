@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from frontdesk.db.base import Model
+from frontdesk.db.types import JSONDoc
+
+
+class Event(Model):
+    """A domain event (`lead.created`, `call.ended`, ...), written with the change it reports."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_workspace_created", "workspace_id", "created_at"),)
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("workspaces.id", ondelete="CASCADE")
+    )
+    type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
