@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.auth import security
 from frontdesk.auth.context import AuthContext
@@ -46,7 +46,9 @@ def _bearer(request: Request) -> str:
     return token
 
 
-async def _from_api_key(session: AsyncSession, token: str) -> tuple[uuid.UUID, uuid.UUID, Role]:
+async def _from_api_key(
+    request: Request, session: AsyncSession, token: str
+) -> tuple[uuid.UUID, uuid.UUID, Role]:
     key = await session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_token(token)))
     now = datetime.now(UTC)
     if key is None:
@@ -56,8 +58,15 @@ async def _from_api_key(session: AsyncSession, token: str) -> tuple[uuid.UUID, u
     if key.expires_at is not None and key.expires_at <= now:
         raise Unauthenticated("This API key has expired", "AUTH_TOKEN_EXPIRED")
     if key.last_used_at is None or now - key.last_used_at > _LAST_USED_GRANULARITY:
-        key.last_used_at = now
+        await _touch(request.app.state.sessionmaker, key.id, now)
     return key.id, key.workspace_id, Role(key.role)
+
+
+async def _touch(maker: async_sessionmaker[AsyncSession], key_id: uuid.UUID, now: datetime) -> None:
+    """Record use in a short transaction of its own: the request's may be read-only."""
+    async with maker() as session:
+        await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
+        await session.commit()
 
 
 async def _from_jwt(session: AsyncSession, token: str) -> tuple[uuid.UUID, uuid.UUID, Role]:
@@ -112,7 +121,7 @@ async def authenticate(request: Request, session: Session) -> AuthContext:
     token = _bearer(request)
     if token.startswith(KEY_PREFIX):
         principal_type = "api_key"
-        principal_id, home, role = await _from_api_key(session, token)
+        principal_id, home, role = await _from_api_key(request, session, token)
     else:
         principal_type = "user"
         principal_id, home, role = await _from_jwt(session, token)

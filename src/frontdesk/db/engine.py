@@ -14,8 +14,12 @@ from sqlalchemy.ext.asyncio import (
 
 from frontdesk.settings import Settings
 
+READ_ONLY = "frontdesk_read_only"
+
 
 def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
+    import frontdesk.db.models  # noqa: F401  (every table known before the first flush)
+
     url = settings.effective_database_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -40,10 +44,22 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
+    # A transaction that may write takes the write lock when it begins: a deferred one that read
+    # first would fail at its first write if another connection committed in between (WAL
+    # snapshots cannot be upgraded). Read-only transactions stay deferred and run concurrently.
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """The engine for transactions that never write (GET requests, health checks)."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+def create_sessionmaker(
+    engine: AsyncEngine, readonly: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    bind = read_only(engine) if readonly else engine
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)

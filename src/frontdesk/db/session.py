@@ -8,9 +8,15 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    maker: async_sessionmaker[AsyncSession] = (
+        request.app.state.read_sessionmaker
+        if request.method in _READ_METHODS
+        else request.app.state.sessionmaker
+    )
     async with maker() as session:
         try:
             yield session

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from frontdesk.db.engine import read_only
 from frontdesk.events.live import LiveBroker
 from frontdesk.jobs.runtime import Background
 from frontdesk.kit.ratelimit import RateLimiter
@@ -81,10 +82,10 @@ async def readiness(request: Request) -> JSONResponse:
     """Readiness: the database, file storage, cache and job queue each answer."""
     state = request.app.state
     results = await asyncio.gather(
-        _run(asyncio.ensure_future(_database(state.engine))),
+        _run(asyncio.ensure_future(_database(read_only(state.engine)))),
         _run(asyncio.ensure_future(asyncio.to_thread(_storage_sync, state.settings.data_dir))),
         _run(asyncio.ensure_future(_cache(state.rate_limiter, state.broker))),
-        _run(asyncio.ensure_future(_queue(state.engine, state.background))),
+        _run(asyncio.ensure_future(_queue(read_only(state.engine), state.background))),
     )
     body = Readiness(database=results[0], storage=results[1], cache=results[2], queue=results[3])
     ok = all(r == "ok" for r in results)

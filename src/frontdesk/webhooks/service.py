@@ -269,6 +269,7 @@ async def test(
     plan = delivery_service.plan_for(delivery, endpoint)
     outcome = await delivery_service.send(plan, http, get_settings())
     session.add(delivery)
+    await session.flush()  # the attempt row refers to it
     delivery_service.record(session, delivery, outcome, endpoint.url, None, now)
     await session.flush()
     await audit_service.record(session, auth, "webhook.test", "webhook", endpoint.id)
