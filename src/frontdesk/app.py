@@ -11,6 +11,8 @@ from frontdesk import __version__
 from frontdesk.audit.api import router as audit_router
 from frontdesk.auth.api import keys_router
 from frontdesk.auth.api import router as auth_router
+from frontdesk.crm.api import router as contacts_router
+from frontdesk.crm.records_api import deals_router, memory_router, phonebooks_router
 from frontdesk.db.engine import create_engine, create_sessionmaker
 from frontdesk.errors import install_error_handlers
 from frontdesk.events.api import router as events_router
@@ -38,6 +40,10 @@ ROUTERS = (
     deliveries_router,
     notifications_router,
     events_router,
+    contacts_router,
+    deals_router,
+    phonebooks_router,
+    memory_router,
 )
 
 

@@ -1,8 +1,17 @@
 """Imports every module that registers job handlers, schedules or event subscribers."""
 
+from frontdesk.crm import gdpr as gdpr_tasks
+from frontdesk.crm import imports as import_tasks
 from frontdesk.events import tasks as event_tasks
 from frontdesk.jobs import tasks as job_tasks
 from frontdesk.notifications import service as notification_subscriber
 from frontdesk.webhooks import tasks as webhook_tasks
 
-__all__ = ["event_tasks", "job_tasks", "notification_subscriber", "webhook_tasks"]
+__all__ = [
+    "event_tasks",
+    "gdpr_tasks",
+    "import_tasks",
+    "job_tasks",
+    "notification_subscriber",
+    "webhook_tasks",
+]

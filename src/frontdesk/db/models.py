@@ -2,6 +2,7 @@
 
 from frontdesk.audit import models as audit_models
 from frontdesk.auth import models as auth_models
+from frontdesk.crm import models as crm_models
 from frontdesk.db.base import Base
 from frontdesk.events import models as event_models
 from frontdesk.jobs import models as job_models
@@ -17,6 +18,7 @@ metadata = Base.metadata
 __all__ = [
     "audit_models",
     "auth_models",
+    "crm_models",
     "event_models",
     "idempotency",
     "job_models",

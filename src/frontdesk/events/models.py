@@ -20,4 +20,6 @@ class Event(Model):
         Uuid, ForeignKey("workspaces.id", ondelete="CASCADE")
     )
     type: Mapped[str] = mapped_column(String(100))
+    # The person the event is about, so that erasing them erases it (and its deliveries).
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.events.models import Event
@@ -53,7 +54,11 @@ def subscribers() -> list[Subscriber]:
 
 
 async def emit(
-    session: AsyncSession, workspace_id: uuid.UUID, type: str, data: dict[str, Any]
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    type: str,
+    data: dict[str, Any],
+    contact_id: uuid.UUID | None = None,
 ) -> Event:
     """Record `type` with its data; webhooks, workflows, notifications and the live stream
     receive it once the caller's transaction commits."""
@@ -62,6 +67,7 @@ async def emit(
         id=uuid.uuid4(),
         workspace_id=workspace_id,
         type=type,
+        contact_id=contact_id,
         data=jsonable_encoder(data),
         created_at=now,
         updated_at=now,
@@ -72,6 +78,38 @@ async def emit(
         session, FANOUT_JOB, {"event_id": str(event.id)}, workspace_id=workspace_id
     )
     return event
+
+
+async def emit_many(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    items: list[tuple[str, dict[str, Any], uuid.UUID | None]],
+) -> int:
+    """`emit` for many events at once (bulk imports): one insert for the events, one for their
+    fan-out jobs. Items are (type, data, contact_id)."""
+    if not items:
+        return 0
+    now = get_clock().now()
+    events = [
+        {
+            "id": uuid.uuid4(),
+            "workspace_id": workspace_id,
+            "type": type_,
+            "contact_id": contact_id,
+            "data": jsonable_encoder(data),
+            "created_at": now,
+            "updated_at": now,
+        }
+        for type_, data, contact_id in items
+    ]
+    await session.execute(insert(Event), events)
+    await job_service.enqueue_many(
+        session,
+        FANOUT_JOB,
+        [{"event_id": str(e["id"])} for e in events],
+        workspace_id=workspace_id,
+    )
+    return len(events)
 
 
 def envelope(event: Event) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, event, or_, select, update
+from sqlalchemy import and_, delete, event, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session as SyncSession
@@ -71,6 +71,35 @@ async def enqueue(
         await session.execute(stmt)
     session.info[_ENQUEUED] = True
     return job_id
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    kind: str,
+    payloads: list[dict[str, Any]],
+    *,
+    workspace_id: uuid.UUID | None = None,
+) -> None:
+    """Many jobs of one kind in one statement, in the session's transaction."""
+    if not payloads:
+        return
+    now = get_clock().now()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "kind": kind,
+            "payload": payload,
+            "status": "queued",
+            "attempts": 0,
+            "run_at": now,
+            "workspace_id": workspace_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for payload in payloads
+    ]
+    await session.execute(insert(Job), rows)
+    session.info[_ENQUEUED] = True
 
 
 @event.listens_for(SyncSession, "after_commit")

@@ -30,4 +30,5 @@ class Notification(Model):
     resource_id: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
     event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -76,6 +76,7 @@ async def notify_members(session: AsyncSession, event: Event) -> list[dict[str, 
                 resource_id=str(rendered.resource_id) if rendered.resource_id else None,
                 data=event.data,
                 event_id=event.id,
+                contact_id=event.contact_id,
             )
         )
     await session.flush()

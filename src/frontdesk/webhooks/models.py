@@ -56,6 +56,7 @@ class WebhookDelivery(Model):
         Uuid, ForeignKey("events.id", ondelete="SET NULL")
     )
     event: Mapped[str] = mapped_column(String(100))
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONDoc)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -146,6 +146,7 @@ async def create_deliveries(session: AsyncSession, event: Event) -> int:
                 endpoint_id=endpoint.id,
                 event_id=event.id,
                 event=event.type,
+                contact_id=event.contact_id,
                 payload=body_of(event),
                 status="pending",
                 attempts=0,

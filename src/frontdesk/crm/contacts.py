@@ -1,0 +1,257 @@
+"""Contacts and leads: de-duplicated by e-mail or phone, searchable, with lead-status events."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import Select, TextClause, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.audit import service as audit_service
+from frontdesk.auth.context import AuthContext
+from frontdesk.crm import schemas, search
+from frontdesk.crm.models import Contact
+from frontdesk.errors import Conflict, NotFound
+from frontdesk.events import service as event_service
+from frontdesk.kit.pagination import Pagination, paginate
+from frontdesk.tenancy.scope import WorkspaceScope
+
+_FIELDS = (
+    "name",
+    "first_name",
+    "last_name",
+    "email",
+    "phone_number",
+    "company_name",
+    "tags",
+    "lead_status",
+    "qualification_score",
+)
+
+
+def to_schema(contact: Contact) -> schemas.Contact:
+    return schemas.Contact.model_validate(contact)
+
+
+def event_data(contact: Contact) -> dict[str, Any]:
+    return to_schema(contact).model_dump(mode="json")
+
+
+def _sync_names(contact: Contact, fields: set[str]) -> None:
+    """Keep `name` and `first_name`/`last_name` telling the same story."""
+    parts_given = bool(fields & {"first_name", "last_name"})
+    if parts_given and "name" not in fields:
+        joined = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+        contact.name = joined or None
+    elif "name" in fields and not parts_given:
+        first, _, last = (contact.name or "").partition(" ")
+        contact.first_name = first or None
+        contact.last_name = last.strip() or None
+
+
+def apply_fields(contact: Contact, data: schemas.ContactFields) -> set[str]:
+    fields = set(data.model_fields_set)
+    for field in _FIELDS:
+        if field in fields:
+            value = getattr(data, field)
+            if field == "email" and value is not None:
+                value = value.lower()
+            if field == "tags" and value is None:
+                value = []
+            setattr(contact, field, value)
+    if "metadata" in fields:
+        contact.extra = data.metadata or {}
+    _sync_names(contact, fields)
+    contact.search_text = search.search_text(contact)
+    return fields
+
+
+async def _find_duplicate(
+    session: AsyncSession, workspace_id: uuid.UUID, email: str | None, phone: str | None
+) -> Contact | None:
+    conditions = []
+    if email:
+        conditions.append(Contact.email == email.lower())
+    if phone:
+        conditions.append(Contact.phone_number == phone)
+    if not conditions:
+        return None
+    return await session.scalar(
+        select(Contact)
+        .where(Contact.workspace_id == workspace_id, or_(*conditions))
+        .order_by(Contact.created_at)
+        .limit(1)
+    )
+
+
+async def emit_status_events(session: AsyncSession, contact: Contact, previous: str | None) -> None:
+    """Lead events for a change of `lead_status` from `previous` to the contact's current one."""
+    current = contact.lead_status
+    if current == previous or current is None:
+        return
+    data = event_data(contact)
+    ws, cid = contact.workspace_id, contact.id
+    if previous is None:
+        await event_service.emit(session, ws, "lead.created", data, contact_id=cid)
+    else:
+        await event_service.emit(
+            session,
+            ws,
+            "lead.status_changed",
+            {**data, "previous_status": previous},
+            contact_id=cid,
+        )
+    if current == "qualified":
+        await event_service.emit(session, ws, "lead.qualified", data, contact_id=cid)
+    elif current == "booked":
+        await event_service.emit(session, ws, "meeting.booked", data, contact_id=cid)
+
+
+async def create(
+    session: AsyncSession,
+    auth: AuthContext | None,
+    scope: WorkspaceScope,
+    data: schemas.ContactCreate,
+    upsert: bool = False,
+) -> tuple[Contact, bool]:
+    """Create a contact, or with `upsert` update the one with the same e-mail or phone.
+    Returns the contact and whether it was created."""
+    existing = await _find_duplicate(session, scope.workspace_id, data.email, data.phone_number)
+    if existing is not None:
+        if not upsert:
+            raise Conflict(
+                "A contact with this e-mail or phone number exists; "
+                "update it, or send ?upsert=true",
+                "CONTACT_EXISTS",
+                details={"id": str(existing.id)},
+            )
+        return await _update(session, auth, existing, schemas.ContactUpdate(**_given(data))), False
+    contact = Contact(workspace_id=scope.workspace_id, tags=[], extra={})
+    apply_fields(contact, data)
+    session.add(contact)
+    await session.flush()
+    await event_service.emit(
+        session, contact.workspace_id, "contact.created", event_data(contact), contact_id=contact.id
+    )
+    await emit_status_events(session, contact, None)
+    if auth is not None:
+        await audit_service.record(session, auth, "contact.create", "contact", contact.id)
+    return contact, True
+
+
+def _given(data: schemas.ContactFields) -> dict[str, Any]:
+    return {f: getattr(data, f) for f in data.model_fields_set}
+
+
+def _filtered(
+    stmt: Select[Any],
+    dialect: str,
+    search_query: str | None,
+    lead_status: str | None,
+    tag: str | None,
+) -> Select[Any]:
+    if search_query:
+        words = search.query_words(search_query)
+        if words:
+            stmt = stmt.where(search.match_clause(dialect, words))
+    if lead_status:
+        stmt = stmt.where(Contact.lead_status == lead_status)
+    if tag:
+        stmt = stmt.where(tag_clause(dialect, tag))
+    return stmt
+
+
+def tag_clause(dialect: str, tag: str) -> TextClause:
+    if dialect == "postgresql":
+        return text("contacts.tags @> CAST(:fd_tag AS jsonb)").bindparams(fd_tag=json.dumps([tag]))
+    return text(
+        "EXISTS (SELECT 1 FROM json_each(contacts.tags) WHERE json_each.value = :fd_tag)"
+    ).bindparams(fd_tag=tag)
+
+
+def list_statement(
+    scope: WorkspaceScope,
+    dialect: str,
+    search_query: str | None = None,
+    lead_status: str | None = None,
+    tag: str | None = None,
+) -> Select[Any]:
+    stmt = scope.apply(select(Contact), Contact)
+    stmt = _filtered(stmt, dialect, search_query, lead_status, tag)
+    return stmt.order_by(Contact.created_at.desc(), Contact.id)
+
+
+async def list_contacts(
+    session: AsyncSession,
+    scope: WorkspaceScope,
+    pagination: Pagination,
+    search_query: str | None = None,
+    lead_status: str | None = None,
+    tag: str | None = None,
+) -> tuple[list[Contact], int]:
+    dialect = session.get_bind().dialect.name
+    stmt = list_statement(scope, dialect, search_query, lead_status, tag)
+    return await paginate(session, stmt, pagination)
+
+
+async def get(session: AsyncSession, scope: WorkspaceScope, contact_id: uuid.UUID) -> Contact:
+    contact = await session.scalar(
+        scope.apply(select(Contact), Contact).where(Contact.id == contact_id)
+    )
+    if contact is None:
+        raise NotFound("contact")
+    return contact
+
+
+async def _update(
+    session: AsyncSession,
+    auth: AuthContext | None,
+    contact: Contact,
+    data: schemas.ContactUpdate,
+) -> Contact:
+    new_email = data.email.lower() if data.email else None
+    clash = await _find_duplicate(
+        session,
+        contact.workspace_id,
+        new_email if "email" in data.model_fields_set and new_email != contact.email else None,
+        data.phone_number
+        if "phone_number" in data.model_fields_set and data.phone_number != contact.phone_number
+        else None,
+    )
+    if clash is not None and clash.id != contact.id:
+        raise Conflict(
+            "Another contact has this e-mail or phone number",
+            "CONTACT_EXISTS",
+            details={"id": str(clash.id)},
+        )
+    previous_status = contact.lead_status
+    fields = apply_fields(contact, data)
+    await session.flush()
+    await emit_status_events(session, contact, previous_status)
+    if auth is not None:
+        await audit_service.record(
+            session, auth, "contact.update", "contact", contact.id, {"fields": sorted(fields)}
+        )
+    return contact
+
+
+async def update(
+    session: AsyncSession,
+    auth: AuthContext,
+    scope: WorkspaceScope,
+    contact_id: uuid.UUID,
+    data: schemas.ContactUpdate,
+) -> Contact:
+    return await _update(session, auth, await get(session, scope, contact_id), data)
+
+
+async def delete(
+    session: AsyncSession, auth: AuthContext, scope: WorkspaceScope, contact_id: uuid.UUID
+) -> None:
+    """Delete the contact; its deals stay, unlinked. See gdpr.erase to remove everything."""
+    contact = await get(session, scope, contact_id)
+    await session.delete(contact)
+    await session.flush()
+    await audit_service.record(session, auth, "contact.delete", "contact", contact_id)
