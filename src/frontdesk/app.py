@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from frontdesk import __version__
 from frontdesk.audit.api import router as audit_router
@@ -85,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.http = outbound_http()
     app.state.background = None
     install_error_handlers(app)
+    app.openapi = _openapi(app)  # type: ignore[method-assign]
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(
@@ -93,6 +96,46 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_upload_bytes=settings.max_upload_bytes,
     )
     return app
+
+
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error", "code", "details"],
+    "properties": {
+        "error": {"type": "string", "description": "What went wrong, for a person"},
+        "code": {"type": "string", "description": "A stable machine-readable code"},
+        "details": {"type": "object", "description": "Per-field messages and context"},
+    },
+}
+
+
+def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """FastAPI documents validation failures as 422; Frontdesk answers 400 with its envelope."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        spec.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {
+            "description": "Error",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        for operations in spec.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                responses.pop("422", None)
+                responses.setdefault("400", {**error, "description": "Invalid request"})
+                responses.setdefault("default", error)
+        for name in ("HTTPValidationError", "ValidationError"):
+            spec["components"]["schemas"].pop(name, None)
+        app.openapi_schema = spec
+        return spec
+
+    return build
 
 
 def app_factory() -> FastAPI:
