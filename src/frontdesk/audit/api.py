@@ -40,9 +40,4 @@ async def list_audit_logs(
         start_date=start_date,
         end_date=end_date,
     )
-    return Page(
-        items=[schemas.AuditLog.model_validate(e) for e in items],
-        total=total,
-        limit=pagination.limit,
-        offset=pagination.offset,
-    )
+    return Page.of([schemas.AuditLog.model_validate(e) for e in items], total, pagination)

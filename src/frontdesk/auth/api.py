@@ -110,12 +110,7 @@ async def list_api_keys(
 ) -> Page[schemas.ApiKey]:
     """List the workspace's active API keys (never their secrets)."""
     items, total = await key_service.list_keys(session, scope_of(auth), pagination)
-    return Page(
-        items=[schemas.ApiKey.model_validate(k) for k in items],
-        total=total,
-        limit=pagination.limit,
-        offset=pagination.offset,
-    )
+    return Page.of([schemas.ApiKey.model_validate(k) for k in items], total, pagination)
 
 
 @keys_router.post("", status_code=status.HTTP_201_CREATED)

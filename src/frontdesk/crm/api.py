@@ -38,12 +38,7 @@ async def list_contacts(
     items, total = await contact_service.list_contacts(
         session, scope_of(auth), pagination, search, lead_status, tag
     )
-    return Page(
-        items=[contact_service.to_schema(c) for c in items],
-        total=total,
-        limit=pagination.limit,
-        offset=pagination.offset,
-    )
+    return Page.of([contact_service.to_schema(c) for c in items], total, pagination)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

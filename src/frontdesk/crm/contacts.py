@@ -13,7 +13,7 @@ from frontdesk.audit import service as audit_service
 from frontdesk.auth.context import AuthContext
 from frontdesk.crm import schemas, search
 from frontdesk.crm.models import Contact
-from frontdesk.errors import Conflict, NotFound
+from frontdesk.errors import Conflict
 from frontdesk.events import service as event_service
 from frontdesk.kit.pagination import Pagination, paginate
 from frontdesk.tenancy.scope import WorkspaceScope
@@ -197,11 +197,7 @@ async def list_contacts(
 
 
 async def get(session: AsyncSession, scope: WorkspaceScope, contact_id: uuid.UUID) -> Contact:
-    contact = await session.scalar(
-        scope.apply(select(Contact), Contact).where(Contact.id == contact_id)
-    )
-    if contact is None:
-        raise NotFound("contact")
+    contact = await scope.get(session, Contact, contact_id, "contact")
     return contact
 
 

@@ -13,7 +13,6 @@ from frontdesk.auth.context import AuthContext
 from frontdesk.crm import contacts as contact_service
 from frontdesk.crm import schemas
 from frontdesk.crm.models import DEAL_STAGES, Deal
-from frontdesk.errors import NotFound
 from frontdesk.events import service as event_service
 from frontdesk.kit.pagination import Pagination, paginate
 from frontdesk.tenancy.scope import WorkspaceScope
@@ -77,9 +76,7 @@ async def summary(session: AsyncSession, scope: WorkspaceScope) -> schemas.DealS
 
 
 async def get(session: AsyncSession, scope: WorkspaceScope, deal_id: uuid.UUID) -> Deal:
-    deal = await session.scalar(scope.apply(select(Deal), Deal).where(Deal.id == deal_id))
-    if deal is None:
-        raise NotFound("deal")
+    deal = await scope.get(session, Deal, deal_id, "deal")
     return deal
 
 

@@ -59,11 +59,7 @@ async def list_stores(
 
 
 async def get(session: AsyncSession, scope: WorkspaceScope, store_id: uuid.UUID) -> MemoryStore:
-    store = await session.scalar(
-        scope.apply(select(MemoryStore), MemoryStore).where(MemoryStore.id == store_id)
-    )
-    if store is None:
-        raise NotFound("memory store")
+    store = await scope.get(session, MemoryStore, store_id, "memory store")
     return store
 
 

@@ -57,11 +57,7 @@ async def list_phonebooks(
 
 
 async def get(session: AsyncSession, scope: WorkspaceScope, phonebook_id: uuid.UUID) -> Phonebook:
-    phonebook = await session.scalar(
-        scope.apply(select(Phonebook), Phonebook).where(Phonebook.id == phonebook_id)
-    )
-    if phonebook is None:
-        raise NotFound("phonebook")
+    phonebook = await scope.get(session, Phonebook, phonebook_id, "phonebook")
     return phonebook
 
 

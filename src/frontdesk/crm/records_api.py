@@ -33,12 +33,7 @@ async def list_deals(
     items, total = await deal_service.list_deals(
         session, scope_of(auth), pagination, stage, contact_id
     )
-    return Page(
-        items=[deal_service.to_schema(d) for d in items],
-        total=total,
-        limit=pagination.limit,
-        offset=pagination.offset,
-    )
+    return Page.of([deal_service.to_schema(d) for d in items], total, pagination)
 
 
 @deals_router.get("/summary")
@@ -80,11 +75,8 @@ async def list_phonebooks(
 ) -> Page[schemas.Phonebook]:
     """List phone books with their entries."""
     items, total = await phonebook_service.list_phonebooks(session, scope_of(auth), pagination)
-    return Page(
-        items=[await phonebook_service.to_schema(session, p) for p in items],
-        total=total,
-        limit=pagination.limit,
-        offset=pagination.offset,
+    return Page.of(
+        [await phonebook_service.to_schema(session, p) for p in items], total, pagination
     )
 
 
@@ -140,12 +132,7 @@ async def list_memory_stores(
 ) -> Page[schemas.MemoryStore]:
     """List memory stores."""
     items, total = await memory_service.list_stores(session, scope_of(auth), pagination)
-    return Page(
-        items=[await memory_service.to_schema(session, s) for s in items],
-        total=total,
-        limit=pagination.limit,
-        offset=pagination.offset,
-    )
+    return Page.of([await memory_service.to_schema(session, s) for s in items], total, pagination)
 
 
 @memory_router.post("", status_code=status.HTTP_201_CREATED)

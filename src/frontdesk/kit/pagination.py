@@ -21,6 +21,10 @@ class Page(BaseModel, Generic[T]):
     limit: int
     offset: int
 
+    @classmethod
+    def of(cls, items: list[T], total: int, pagination: Pagination) -> Page[T]:
+        return cls(items=items, total=total, limit=pagination.limit, offset=pagination.offset)
+
 
 @dataclass(frozen=True)
 class Pagination:

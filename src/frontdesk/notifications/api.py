@@ -22,12 +22,7 @@ async def list_notifications(
     items, total = await notification_service.list_notifications(
         session, auth, scope_of(auth), pagination, read
     )
-    return Page(
-        items=[notification_service.to_schema(n) for n in items],
-        total=total,
-        limit=pagination.limit,
-        offset=pagination.offset,
-    )
+    return Page.of([notification_service.to_schema(n) for n in items], total, pagination)
 
 
 @router.get("/unread-count")

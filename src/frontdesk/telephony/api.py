@@ -20,12 +20,7 @@ async def list_phone_numbers(
 ) -> Page[schemas.PhoneNumber]:
     """List the workspace's phone numbers."""
     items, total = await number_service.list_numbers(session, scope_of(auth), pagination)
-    return Page(
-        items=[schemas.PhoneNumber.model_validate(n) for n in items],
-        total=total,
-        limit=pagination.limit,
-        offset=pagination.offset,
-    )
+    return Page.of([schemas.PhoneNumber.model_validate(n) for n in items], total, pagination)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.audit import service as audit_service
 from frontdesk.auth.context import AuthContext
-from frontdesk.errors import Conflict, NotFound
+from frontdesk.errors import Conflict
 from frontdesk.kit.pagination import Pagination, paginate
 from frontdesk.telephony import schemas
 from frontdesk.telephony.models import PhoneNumber
@@ -24,11 +24,7 @@ async def list_numbers(
 
 
 async def get(session: AsyncSession, scope: WorkspaceScope, number_id: uuid.UUID) -> PhoneNumber:
-    number = await session.scalar(
-        scope.apply(select(PhoneNumber), PhoneNumber).where(PhoneNumber.id == number_id)
-    )
-    if number is None:
-        raise NotFound("phone number")
+    number = await scope.get(session, PhoneNumber, number_id, "phone number")
     return number
 
 

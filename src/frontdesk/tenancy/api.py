@@ -39,7 +39,7 @@ async def list_members(
 ) -> Page[schemas.Member]:
     """List the workspace's members and pending invitations."""
     items, total = await tenancy_service.list_members(session, scope_of(auth), pagination)
-    return Page(items=items, total=total, limit=pagination.limit, offset=pagination.offset)
+    return Page.of(items, total, pagination)
 
 
 @members_router.post("", status_code=status.HTTP_201_CREATED)
@@ -77,7 +77,7 @@ async def list_subaccounts(
 ) -> Page[schemas.Subaccount]:
     """List the subaccounts of this workspace."""
     items, total = await subaccount_service.list_subaccounts(session, scope_of(auth), pagination)
-    return Page(items=items, total=total, limit=pagination.limit, offset=pagination.offset)
+    return Page.of(items, total, pagination)
 
 
 @subaccounts_router.post("", status_code=status.HTTP_201_CREATED)

@@ -12,12 +12,16 @@ from __future__ import annotations
 import uuid
 from typing import Any, Final, TypeVar, final
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.auth.context import AuthContext
+from frontdesk.db.base import Model
+from frontdesk.errors import NotFound
 
 _KEY: Final = object()
 S = TypeVar("S", bound=Select)
+M = TypeVar("M", bound=Model)
 
 
 @final
@@ -46,6 +50,13 @@ class WorkspaceScope:
         if len(self.workspace_ids) == 1:
             return stmt.where(column == self.workspace_id)
         return stmt.where(column.in_(self.workspace_ids))
+
+    async def get(self, session: AsyncSession, model: type[M], id: uuid.UUID, resource: str) -> M:
+        """The row of `model` with this id in scope, or 404 `<RESOURCE>_NOT_FOUND`."""
+        row = await session.scalar(self.apply(select(model), model).where(model.id == id))
+        if row is None:
+            raise NotFound(resource)
+        return row
 
 
 def scope_of(auth: AuthContext) -> WorkspaceScope:

@@ -22,12 +22,7 @@ async def list_webhooks(
 ) -> Page[schemas.Webhook]:
     """List webhook subscriptions."""
     items, total = await webhook_service.list_endpoints(session, scope_of(auth), pagination)
-    return Page(
-        items=[schemas.Webhook.model_validate(e) for e in items],
-        total=total,
-        limit=pagination.limit,
-        offset=pagination.offset,
-    )
+    return Page.of([schemas.Webhook.model_validate(e) for e in items], total, pagination)
 
 
 @webhooks_router.post("", status_code=status.HTTP_201_CREATED)
@@ -75,12 +70,7 @@ async def list_deliveries(
     items, total = await webhook_service.list_deliveries(
         session, scope_of(auth), webhook_id, pagination, delivery_status
     )
-    return Page(
-        items=[schemas.Delivery.model_validate(d) for d in items],
-        total=total,
-        limit=pagination.limit,
-        offset=pagination.offset,
-    )
+    return Page.of([schemas.Delivery.model_validate(d) for d in items], total, pagination)
 
 
 @webhooks_router.post("/{webhook_id}/test")

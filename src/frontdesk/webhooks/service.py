@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.audit import service as audit_service
 from frontdesk.auth.context import AuthContext
-from frontdesk.errors import Conflict, NotFound
+from frontdesk.errors import Conflict
 from frontdesk.events.models import Event
 from frontdesk.jobs import service as job_service
 from frontdesk.jobs.clock import get_clock
@@ -71,13 +71,7 @@ async def list_endpoints(
 async def get(
     session: AsyncSession, scope: WorkspaceScope, endpoint_id: uuid.UUID
 ) -> WebhookEndpoint:
-    endpoint = await session.scalar(
-        scope.apply(select(WebhookEndpoint), WebhookEndpoint).where(
-            WebhookEndpoint.id == endpoint_id
-        )
-    )
-    if endpoint is None:
-        raise NotFound("webhook")
+    endpoint = await scope.get(session, WebhookEndpoint, endpoint_id, "webhook")
     return endpoint
 
 
@@ -200,13 +194,7 @@ async def list_deliveries(
 async def get_delivery(
     session: AsyncSession, scope: WorkspaceScope, delivery_id: uuid.UUID
 ) -> tuple[WebhookDelivery, list[WebhookAttempt]]:
-    delivery = await session.scalar(
-        scope.apply(select(WebhookDelivery), WebhookDelivery).where(
-            WebhookDelivery.id == delivery_id
-        )
-    )
-    if delivery is None:
-        raise NotFound("webhook delivery")
+    delivery = await scope.get(session, WebhookDelivery, delivery_id, "webhook delivery")
     attempts = (
         await session.scalars(
             select(WebhookAttempt)
