@@ -5,6 +5,7 @@ built by running the migrations; every test runs inside a transaction rolled bac
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -42,9 +43,9 @@ from frontdesk.db.engine import create_engine  # noqa: E402
 from frontdesk.db.migrate import upgrade  # noqa: E402
 from frontdesk.kit.ratelimit import RateLimiter  # noqa: E402
 from frontdesk.settings import Settings, get_settings  # noqa: E402
+from frontdesk.tenancy.roles import Role  # noqa: E402
 from tests.fixtures.databases import backend, create_database, drop_database  # noqa: E402
 from tests.fixtures.factories import Account, make_account  # noqa: E402
-from frontdesk.tenancy.roles import Role  # noqa: E402
 
 
 def pytest_report_header() -> str:
@@ -54,6 +55,7 @@ def pytest_report_header() -> str:
 @pytest.fixture(scope="session")
 def tmp_root() -> Iterator[Path]:
     yield _TMP
+    shutil.rmtree(_TMP, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -23,12 +23,19 @@ async def test_me_with_token_and_key(client: httpx.AsyncClient, owner: Account) 
 
 
 async def test_register_then_login(client: httpx.AsyncClient) -> None:
-    body = {"email": "Ann@Example.com", "password": "secret-pass", "first_name": "Ann", "last_name": "Lee"}
+    body = {
+        "email": "Ann@Example.com",
+        "password": "secret-pass",
+        "first_name": "Ann",
+        "last_name": "Lee",
+    }
     created = await client.post("/v1/auth/register", json=body)
     assert created.status_code == 201, created.text
     again = await client.post("/v1/auth/register", json=body)
     assert again.status_code == 409
     assert again.json()["code"] == "EMAIL_TAKEN"
-    login = await client.post("/v1/auth/login", json={"email": "ann@example.com", "password": "secret-pass"})
+    login = await client.post(
+        "/v1/auth/login", json={"email": "ann@example.com", "password": "secret-pass"}
+    )
     assert login.status_code == 200
     assert login.json()["user"]["role"] == "owner"

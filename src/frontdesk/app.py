@@ -10,9 +10,13 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from frontdesk import __version__
+from frontdesk.actions.api import router as actions_router
+from frontdesk.agents.api import router as agents_router
 from frontdesk.audit.api import router as audit_router
 from frontdesk.auth.api import keys_router
 from frontdesk.auth.api import router as auth_router
+from frontdesk.conversations.api import contact_router as contact_conversations_router
+from frontdesk.conversations.api import router as conversations_router
 from frontdesk.crm.api import router as contacts_router
 from frontdesk.crm.records_api import deals_router, memory_router, phonebooks_router
 from frontdesk.db.engine import create_engine, create_sessionmaker
@@ -46,6 +50,10 @@ ROUTERS = (
     deals_router,
     phonebooks_router,
     memory_router,
+    agents_router,
+    actions_router,
+    conversations_router,
+    contact_conversations_router,
 )
 
 

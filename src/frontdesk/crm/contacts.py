@@ -163,11 +163,12 @@ def _filtered(
     return stmt
 
 
-def tag_clause(dialect: str, tag: str) -> TextClause:
+def tag_clause(dialect: str, tag: str, table: str = "contacts") -> TextClause:
+    """Rows of `table` whose JSON `tags` list holds `tag`."""
     if dialect == "postgresql":
-        return text("contacts.tags @> CAST(:fd_tag AS jsonb)").bindparams(fd_tag=json.dumps([tag]))
+        return text(f"{table}.tags @> CAST(:fd_tag AS jsonb)").bindparams(fd_tag=json.dumps([tag]))
     return text(
-        "EXISTS (SELECT 1 FROM json_each(contacts.tags) WHERE json_each.value = :fd_tag)"
+        f"EXISTS (SELECT 1 FROM json_each({table}.tags) WHERE json_each.value = :fd_tag)"
     ).bindparams(fd_tag=tag)
 
 

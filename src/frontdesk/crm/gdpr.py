@@ -34,6 +34,7 @@ log = structlog.get_logger("frontdesk.gdpr")
 
 # Tables whose rows with the contact's `contact_id` are erased with it (children first).
 CONTACT_TABLES: list[str] = [
+    "conversations",  # their messages go with them
     "memory_store_contacts",
     "deals",
     "webhook_deliveries",

@@ -211,6 +211,34 @@ async def detach_agent(
     )
 
 
+async def store_ids_of_agent(session: AsyncSession, agent_id: uuid.UUID) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(MemoryStoreAgent.memory_store_id)
+        .where(MemoryStoreAgent.agent_id == agent_id)
+        .order_by(MemoryStoreAgent.created_at, MemoryStoreAgent.memory_store_id)
+    )
+    return list(rows.all())
+
+
+async def set_agent_stores(
+    session: AsyncSession, scope: WorkspaceScope, agent_id: uuid.UUID, store_ids: list[uuid.UUID]
+) -> None:
+    """Make the agent attached to exactly these stores (all of this workspace)."""
+    for store_id in store_ids:
+        await get(session, scope, store_id)
+    current = await session.scalars(
+        select(MemoryStoreAgent).where(MemoryStoreAgent.agent_id == agent_id)
+    )
+    for link in current.all():
+        if link.memory_store_id not in store_ids:
+            await session.delete(link)
+    have = set(await store_ids_of_agent(session, agent_id))
+    session.add_all(
+        MemoryStoreAgent(memory_store_id=s, agent_id=agent_id) for s in store_ids if s not in have
+    )
+    await session.flush()
+
+
 async def read_for_contact(
     session: AsyncSession, scope: WorkspaceScope, agent_id: uuid.UUID, contact_id: uuid.UUID
 ) -> list[str]:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import EmailStr, Field, StringConstraints, field_validator
+from pydantic import AliasChoices, EmailStr, Field, StringConstraints, field_validator
 
 from frontdesk.kit.phone import PhoneNumber
 from frontdesk.kit.schemas import Input, Schema
@@ -63,7 +63,7 @@ class Contact(Schema):
     phone_number: str | None
     company_name: str | None
     tags: list[str]
-    metadata: dict[str, Any] = Field(validation_alias="extra")
+    metadata: dict[str, Any] = Field(validation_alias=AliasChoices("extra", "metadata"))
     lead_status: LeadStatus | None
     qualification_score: int | None
     created_at: datetime

@@ -1,7 +1,10 @@
 """Every model module, imported so the metadata is complete (Alembic, schema checks)."""
 
+from frontdesk.actions import models as action_models
+from frontdesk.agents import models as agent_models
 from frontdesk.audit import models as audit_models
 from frontdesk.auth import models as auth_models
+from frontdesk.conversations import models as conversation_models
 from frontdesk.crm import models as crm_models
 from frontdesk.db.base import Base
 from frontdesk.events import models as event_models
@@ -16,6 +19,9 @@ from frontdesk.webhooks import models as webhook_models
 metadata = Base.metadata
 
 __all__ = [
+    "action_models",
+    "agent_models",
+    "conversation_models",
     "audit_models",
     "auth_models",
     "crm_models",

@@ -1,0 +1,272 @@
+"""Agents: configuration, and their links to actions, knowledge bases and memory stores."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.actions import service as action_service
+from frontdesk.agents import schemas
+from frontdesk.agents.models import Agent, AgentLink
+from frontdesk.audit import service as audit_service
+from frontdesk.auth.context import AuthContext
+from frontdesk.crm import memory as memory_service
+from frontdesk.errors import NotFound
+from frontdesk.kit.pagination import Pagination, paginate
+from frontdesk.kit.ssrf import validate_url_field
+from frontdesk.settings import get_settings
+from frontdesk.tenancy.scope import WorkspaceScope
+from frontdesk.tenancy.service import secret_box
+
+_SIMPLE = (
+    "name",
+    "description",
+    "type",
+    "enabled",
+    "prompt",
+    "greeting_message",
+    "language",
+    "timezone",
+    "phone_number",
+    "external_webhook_url",
+    "is_recording",
+    "allowed_idle_time_seconds",
+    "send_user_idle_reminders",
+    "reminder_after_idle_time_seconds",
+    "reminder_after_idle_message",
+    "min_words_to_interrupt",
+    "patience_level",
+    "custom_variables",
+    "theme",
+)
+_REQUIRED = {"name", "type", "enabled", "prompt", "language", "is_recording", "patience_level"}
+
+
+async def _links(session: AsyncSession, agent_id: uuid.UUID, kind: str) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(AgentLink.target_id)
+        .where(AgentLink.agent_id == agent_id, AgentLink.kind == kind)
+        .order_by(AgentLink.created_at, AgentLink.target_id)
+    )
+    return list(rows.all())
+
+
+async def action_ids(session: AsyncSession, agent_id: uuid.UUID) -> list[uuid.UUID]:
+    return await _links(session, agent_id, "action")
+
+
+async def knowledge_base_ids(session: AsyncSession, agent_id: uuid.UUID) -> list[uuid.UUID]:
+    return await _links(session, agent_id, "knowledge_base")
+
+
+async def to_schema(session: AsyncSession, agent: Agent) -> schemas.Agent:
+    llm = dict(agent.llm or {})
+    llm["api_key_set"] = bool(llm.pop("api_key_encrypted", None))
+    return schemas.Agent(
+        **{f: getattr(agent, f) for f in _SIMPLE},
+        id=agent.id,
+        llm=schemas.AgentLLM.model_validate(llm),
+        voice=agent.voice or {},
+        max_duration=agent.max_duration or {},
+        knowledge_base_ids=await knowledge_base_ids(session, agent.id),
+        action_ids=await action_ids(session, agent.id),
+        memory_store_ids=await memory_service.store_ids_of_agent(session, agent.id),
+        created_at=agent.created_at,
+        updated_at=agent.updated_at,
+    )
+
+
+def _llm(previous: dict[str, Any], given: schemas.AgentLLMInput) -> dict[str, Any]:
+    llm = given.model_dump(exclude={"api_key"}, exclude_none=True)
+    if given.api_key is not None:
+        llm["api_key_encrypted"] = secret_box().encrypt(given.api_key)
+    elif previous.get("api_key_encrypted"):
+        llm["api_key_encrypted"] = previous["api_key_encrypted"]
+    return llm
+
+
+def api_key_of(agent: Agent) -> str | None:
+    encrypted = (agent.llm or {}).get("api_key_encrypted")
+    return secret_box().decrypt(encrypted) if encrypted else None
+
+
+async def _set_links(
+    session: AsyncSession,
+    scope: WorkspaceScope,
+    agent: Agent,
+    data: schemas.AgentFields,
+) -> None:
+    fields = data.model_fields_set
+    if "action_ids" in fields:
+        ids = list(dict.fromkeys(data.action_ids or []))
+        await action_service.get_many(session, scope, ids)
+        await _replace_links(session, agent.id, "action", ids)
+    if "knowledge_base_ids" in fields:
+        ids = list(dict.fromkeys(data.knowledge_base_ids or []))
+        await _replace_links(session, agent.id, "knowledge_base", ids)
+    if "memory_store_ids" in fields:
+        await memory_service.set_agent_stores(
+            session, scope, agent.id, list(dict.fromkeys(data.memory_store_ids or []))
+        )
+
+
+async def forget_target(session: AsyncSession, kind: str, target_id: uuid.UUID) -> None:
+    """A deleted action or knowledge base leaves every agent."""
+    await session.execute(
+        sql_delete(AgentLink).where(AgentLink.kind == kind, AgentLink.target_id == target_id)
+    )
+
+
+async def _replace_links(
+    session: AsyncSession, agent_id: uuid.UUID, kind: str, ids: list[uuid.UUID]
+) -> None:
+    await session.execute(
+        sql_delete(AgentLink).where(AgentLink.agent_id == agent_id, AgentLink.kind == kind)
+    )
+    session.add_all(AgentLink(agent_id=agent_id, kind=kind, target_id=i) for i in ids)
+    await session.flush()
+
+
+def _apply(agent: Agent, data: schemas.AgentFields) -> None:
+    fields = data.model_fields_set
+    if "external_webhook_url" in fields and data.external_webhook_url:
+        validate_url_field(
+            data.external_webhook_url, "external_webhook_url", get_settings().allow_private_urls
+        )
+    for field in _SIMPLE:
+        if field in fields:
+            value = getattr(data, field)
+            if value is None and field in _REQUIRED:
+                continue
+            if value is None and field in ("custom_variables", "theme"):
+                value = {}
+            setattr(agent, field, value)
+    if data.llm is not None:
+        agent.llm = _llm(agent.llm or {}, data.llm)
+    if data.voice is not None:
+        agent.voice = data.voice.model_dump()
+    if data.max_duration is not None:
+        agent.max_duration = data.max_duration.model_dump()
+
+
+async def create(
+    session: AsyncSession, auth: AuthContext, scope: WorkspaceScope, data: schemas.AgentCreate
+) -> Agent:
+    agent = Agent(
+        workspace_id=scope.workspace_id,
+        name=data.name,
+        type=data.type,
+        llm=schemas.AgentLLMInput().model_dump(exclude_none=True, exclude={"api_key"}),
+        voice=schemas.VoiceDefaults().model_dump(),
+        max_duration=schemas.MaxDuration().model_dump(),
+        custom_variables={},
+        theme={},
+    )
+    _apply(agent, data)
+    session.add(agent)
+    await session.flush()
+    await _set_links(session, scope, agent, data)
+    await audit_service.record(session, auth, "agent.create", "agent", agent.id)
+    return agent
+
+
+async def list_agents(
+    session: AsyncSession,
+    scope: WorkspaceScope,
+    pagination: Pagination,
+    search: str | None = None,
+    type_: str | None = None,
+    enabled: bool | None = None,
+) -> tuple[list[Agent], int]:
+    stmt = scope.apply(select(Agent), Agent)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        stmt = stmt.where(or_(Agent.name.ilike(pattern), Agent.description.ilike(pattern)))
+    if type_:
+        stmt = stmt.where(Agent.type == type_)
+    if enabled is not None:
+        stmt = stmt.where(Agent.enabled.is_(enabled))
+    return await paginate(session, stmt.order_by(Agent.created_at.desc(), Agent.id), pagination)
+
+
+async def get(session: AsyncSession, scope: WorkspaceScope, agent_id: uuid.UUID) -> Agent:
+    return await scope.get(session, Agent, agent_id, "agent")
+
+
+async def update(
+    session: AsyncSession,
+    auth: AuthContext,
+    scope: WorkspaceScope,
+    agent_id: uuid.UUID,
+    data: schemas.AgentUpdate,
+) -> Agent:
+    agent = await get(session, scope, agent_id)
+    _apply(agent, data)
+    await session.flush()
+    await _set_links(session, scope, agent, data)
+    await audit_service.record(
+        session, auth, "agent.update", "agent", agent.id, {"fields": sorted(data.model_fields_set)}
+    )
+    return agent
+
+
+async def delete(
+    session: AsyncSession, auth: AuthContext, scope: WorkspaceScope, agent_id: uuid.UUID
+) -> None:
+    agent = await get(session, scope, agent_id)
+    await memory_service.set_agent_stores(session, scope, agent.id, [])
+    await session.delete(agent)
+    await session.flush()
+    await audit_service.record(session, auth, "agent.delete", "agent", agent_id)
+
+
+async def attach_actions(
+    session: AsyncSession,
+    auth: AuthContext,
+    scope: WorkspaceScope,
+    agent_id: uuid.UUID,
+    ids: list[uuid.UUID],
+) -> Agent:
+    agent = await get(session, scope, agent_id)
+    await action_service.get_many(session, scope, ids)
+    current = await action_ids(session, agent.id)
+    new = [i for i in dict.fromkeys(ids) if i not in current]
+    session.add_all(AgentLink(agent_id=agent.id, kind="action", target_id=i) for i in new)
+    await session.flush()
+    await audit_service.record(
+        session,
+        auth,
+        "agent.attach_actions",
+        "agent",
+        agent.id,
+        {"action_ids": [str(i) for i in new]},
+    )
+    return agent
+
+
+async def detach_action(
+    session: AsyncSession,
+    auth: AuthContext,
+    scope: WorkspaceScope,
+    agent_id: uuid.UUID,
+    action_id: uuid.UUID,
+) -> None:
+    agent = await get(session, scope, agent_id)
+    link = await session.scalar(
+        select(AgentLink).where(
+            AgentLink.agent_id == agent.id,
+            AgentLink.kind == "action",
+            AgentLink.target_id == action_id,
+        )
+    )
+    if link is None:
+        raise NotFound("action")
+    await session.delete(link)
+    await session.flush()
+    await audit_service.record(
+        session, auth, "agent.detach_action", "agent", agent.id, {"action_id": str(action_id)}
+    )

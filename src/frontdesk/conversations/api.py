@@ -1,0 +1,243 @@
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from frontdesk.auth.dependencies import InboxAuth, ReadAuth
+from frontdesk.conversations import schemas
+from frontdesk.conversations import service as conversation_service
+from frontdesk.conversations.models import Conversation, Message
+from frontdesk.crm import contacts as contact_service
+from frontdesk.db.session import Session
+from frontdesk.engine import turn
+from frontdesk.errors import AppError
+from frontdesk.kit.pagination import Page, PaginationParams
+from frontdesk.kit.times import UTCTime
+from frontdesk.tenancy.scope import WorkspaceScope, scope_of
+
+router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
+contact_router = APIRouter(prefix="/v1/contacts", tags=["conversations"])
+
+
+def _detail(conversation: Conversation, messages: list[Message]) -> schemas.ConversationDetail:
+    return schemas.ConversationDetail(
+        **conversation_service.to_schema(conversation).model_dump(),
+        messages=[conversation_service.message_schema(m) for m in messages],
+    )
+
+
+@router.get("")
+async def list_conversations(
+    auth: ReadAuth,
+    session: Session,
+    pagination: PaginationParams,
+    status_: Annotated[schemas.Status | None, Query(alias="status")] = None,
+    channel: Annotated[schemas.Channel | None, Query()] = None,
+    agent_id: uuid.UUID | None = None,
+    contact_id: uuid.UUID | None = None,
+    assignee_id: uuid.UUID | None = None,
+    tag: Annotated[str | None, Query(max_length=50)] = None,
+    search: Annotated[str | None, Query(max_length=200)] = None,
+    start_date: UTCTime | None = None,
+    end_date: UTCTime | None = None,
+) -> Page[schemas.Conversation]:
+    """List conversations, newest first; `search` looks inside messages."""
+    items, total = await conversation_service.list_conversations(
+        session,
+        scope_of(auth),
+        pagination,
+        status=status_,
+        channel=channel,
+        agent_id=agent_id,
+        contact_id=contact_id,
+        assignee_id=assignee_id,
+        tag=tag,
+        start_date=start_date,
+        end_date=end_date,
+        search=search,
+    )
+    return Page.of([conversation_service.to_schema(c) for c in items], total, pagination)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_conversation(
+    data: schemas.ConversationCreate, auth: InboxAuth, session: Session
+) -> schemas.ConversationDetail:
+    """Start a conversation with an agent; its greeting is the first message."""
+    conversation, messages = await conversation_service.create(session, auth, scope_of(auth), data)
+    return _detail(conversation, messages)
+
+
+@router.get("/{conversation_id}")
+async def get_conversation(
+    conversation_id: uuid.UUID, auth: ReadAuth, session: Session
+) -> schemas.ConversationDetail:
+    """A conversation with its messages; reading it as a member clears `unread_count`."""
+    conversation, messages = await conversation_service.read(
+        session, auth, scope_of(auth), conversation_id
+    )
+    return _detail(conversation, messages)
+
+
+@router.get("/{conversation_id}/messages")
+async def list_messages(
+    conversation_id: uuid.UUID, auth: ReadAuth, session: Session
+) -> list[schemas.Message]:
+    """The conversation's messages, oldest first."""
+    conversation = await conversation_service.get(session, scope_of(auth), conversation_id)
+    messages = await conversation_service.messages_of(session, conversation.id)
+    return [conversation_service.message_schema(m) for m in messages]
+
+
+def wants_stream(request: Request) -> bool:
+    return "text/event-stream" in request.headers.get("accept", "")
+
+
+async def reply_events(
+    maker: async_sessionmaker[AsyncSession],
+    http: object,
+    scope: WorkspaceScope,
+    conversation_id: uuid.UUID,
+    message: schemas.Message,
+) -> AsyncIterator[ServerSentEvent]:
+    """SSE: the stored customer message, the reply's tokens, then `done` with the stored reply."""
+    yield ServerSentEvent(event="message", data=message.model_dump_json())
+    async with maker() as session:
+        conversation = await conversation_service.get(session, scope, conversation_id)
+        if not conversation_service.can_reply(conversation):
+            yield ServerSentEvent(event="done", data=json.dumps({"reply": None}))
+            return
+        try:
+            async for item in turn.respond(session, http, conversation):  # type: ignore[arg-type]
+                if isinstance(item, turn.Token):
+                    yield ServerSentEvent(event="token", data=json.dumps({"text": item.text}))
+                else:
+                    await conversation_service.finish_reply(
+                        session, conversation, item.message, item.ended
+                    )
+                    await session.commit()
+                    reply = conversation_service.message_schema(item.message)
+                    yield ServerSentEvent(
+                        event="done", data=json.dumps({"reply": reply.model_dump(mode="json")})
+                    )
+        except AppError as exc:
+            await session.rollback()
+            yield ServerSentEvent(
+                event="error",
+                data=json.dumps({"error": exc.message, "code": exc.code, "details": exc.details}),
+            )
+
+
+@router.post(
+    "/{conversation_id}/messages",
+    response_model=schemas.Exchange | schemas.Message,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def post_message(
+    conversation_id: uuid.UUID,
+    data: schemas.MessageCreate,
+    auth: InboxAuth,
+    session: Session,
+    request: Request,
+) -> schemas.Exchange | schemas.Message | Response:
+    """As the customer (default): the message and the AI's reply, streamed as SSE with
+    `Accept: text/event-stream`. As `member`: a human reply. As `note`: an internal note."""
+    scope = scope_of(auth)
+    conversation = await conversation_service.get(session, scope, conversation_id)
+    if data.sender_type in ("member", "note"):
+        note = await conversation_service.add_member_message(session, auth, conversation, data)
+        return conversation_service.message_schema(note)
+    stored = await conversation_service.add_customer_message(session, conversation, data)
+    customer = conversation_service.message_schema(stored)
+    if wants_stream(request):
+        return EventSourceResponse(
+            reply_events(
+                request.app.state.sessionmaker,
+                request.app.state.http,
+                scope,
+                conversation.id,
+                customer,
+            )
+        )
+    reply = None
+    if conversation_service.can_reply(conversation):
+        async for item in turn.respond(session, request.app.state.http, conversation):
+            if isinstance(item, turn.Done):
+                await conversation_service.finish_reply(
+                    session, conversation, item.message, item.ended
+                )
+                reply = conversation_service.message_schema(item.message)
+    return schemas.Exchange(message=customer, reply=reply)
+
+
+@router.post("/{conversation_id}/status")
+async def set_status(
+    conversation_id: uuid.UUID, data: schemas.StatusChange, auth: InboxAuth, session: Session
+) -> schemas.Conversation:
+    """Change the status: active, pending (waiting for a human), ended, archived."""
+    conversation = await conversation_service.set_status(
+        session, auth, scope_of(auth), conversation_id, data.status
+    )
+    return conversation_service.to_schema(conversation)
+
+
+@router.post("/{conversation_id}/tags")
+async def add_tag(
+    conversation_id: uuid.UUID, data: schemas.TagAdd, auth: InboxAuth, session: Session
+) -> schemas.Conversation:
+    """Tag the conversation."""
+    conversation = await conversation_service.add_tag(
+        session, auth, scope_of(auth), conversation_id, data.tag
+    )
+    return conversation_service.to_schema(conversation)
+
+
+@router.delete("/{conversation_id}/tags/{tag}")
+async def remove_tag(
+    conversation_id: uuid.UUID, tag: str, auth: InboxAuth, session: Session
+) -> schemas.Conversation:
+    """Remove a tag."""
+    conversation = await conversation_service.remove_tag(
+        session, auth, scope_of(auth), conversation_id, tag
+    )
+    return conversation_service.to_schema(conversation)
+
+
+@router.post("/{conversation_id}/assign")
+async def assign(
+    conversation_id: uuid.UUID, data: schemas.Assign, auth: InboxAuth, session: Session
+) -> schemas.Conversation:
+    """Give the conversation to a member (the AI goes quiet), or back to the AI with null."""
+    conversation = await conversation_service.assign(
+        session, auth, scope_of(auth), conversation_id, data.member_id
+    )
+    return conversation_service.to_schema(conversation)
+
+
+@router.get("/{conversation_id}/suggest")
+async def suggest(
+    conversation_id: uuid.UUID, auth: InboxAuth, session: Session
+) -> schemas.Suggestion:
+    """An AI-drafted reply for a member to edit and send; nothing is stored."""
+    conversation = await conversation_service.get(session, scope_of(auth), conversation_id)
+    return schemas.Suggestion(suggestion=await turn.suggest(session, conversation))
+
+
+@contact_router.get("/{contact_id}/conversations")
+async def contact_conversations(
+    contact_id: uuid.UUID, auth: ReadAuth, session: Session, pagination: PaginationParams
+) -> Page[schemas.Conversation]:
+    """A contact's conversations, newest first."""
+    scope = scope_of(auth)
+    await contact_service.get(session, scope, contact_id)
+    items, total = await conversation_service.list_conversations(
+        session, scope, pagination, contact_id=contact_id
+    )
+    return Page.of([conversation_service.to_schema(c) for c in items], total, pagination)

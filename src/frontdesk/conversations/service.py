@@ -1,0 +1,419 @@
+"""Conversations: messages from customers, AI replies, human takeover, tags and statuses."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.agents.models import Agent
+from frontdesk.audit import service as audit_service
+from frontdesk.auth.context import AuthContext
+from frontdesk.conversations import schemas
+from frontdesk.conversations.models import Conversation, Message
+from frontdesk.crm import contacts as contact_service
+from frontdesk.crm import gdpr
+from frontdesk.crm.models import Contact
+from frontdesk.engine import prompt
+from frontdesk.errors import AppError, Conflict, NotFound
+from frontdesk.events import service as event_service
+from frontdesk.jobs.clock import get_clock
+from frontdesk.kit import templates
+from frontdesk.kit.pagination import Pagination, paginate
+from frontdesk.tenancy import service as tenancy_service
+from frontdesk.tenancy.scope import WorkspaceScope
+
+
+def to_schema(conversation: Conversation) -> schemas.Conversation:
+    return schemas.Conversation.model_validate(conversation)
+
+
+def message_schema(message: Message) -> schemas.Message:
+    return schemas.Message.model_validate(message)
+
+
+def _event_data(conversation: Conversation, **extra: Any) -> dict[str, Any]:
+    return {**to_schema(conversation).model_dump(mode="json"), **extra}
+
+
+async def _emit(
+    session: AsyncSession, conversation: Conversation, type_: str, **extra: Any
+) -> None:
+    await event_service.emit(
+        session,
+        conversation.workspace_id,
+        type_,
+        _event_data(conversation, **extra),
+        contact_id=conversation.contact_id,
+    )
+
+
+async def _agent(session: AsyncSession, scope: WorkspaceScope, agent_id: uuid.UUID) -> Agent:
+    return await scope.get(session, Agent, agent_id, "agent")
+
+
+async def messages_of(session: AsyncSession, conversation_id: uuid.UUID) -> list[Message]:
+    rows = await session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.created_at, Message.id)
+    )
+    return list(rows.all())
+
+
+def _add_message(
+    session: AsyncSession,
+    conversation: Conversation,
+    sender_type: str,
+    content: str,
+    sender_id: uuid.UUID | None = None,
+    attachments: list[dict[str, Any]] | None = None,
+) -> Message:
+    now = get_clock().now()
+    message = Message(
+        id=uuid.uuid4(),
+        conversation_id=conversation.id,
+        workspace_id=conversation.workspace_id,
+        sender_type=sender_type,
+        sender_id=sender_id,
+        content=content,
+        attachments=attachments or [],
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(message)
+    if sender_type != "note":
+        conversation.message_count = (conversation.message_count or 0) + 1
+        conversation.last_message_at = now
+    return message
+
+
+async def create(
+    session: AsyncSession,
+    auth: AuthContext | None,
+    scope: WorkspaceScope,
+    data: schemas.ConversationCreate,
+) -> tuple[Conversation, list[Message]]:
+    """Start a conversation; the agent's greeting is its first message."""
+    agent = await _agent(session, scope, data.agent_id)
+    if not agent.enabled:
+        raise Conflict("This agent is disabled; enable it first", "AGENT_DISABLED")
+    contact = (
+        await contact_service.get(session, scope, data.contact_id) if data.contact_id else None
+    )
+    conversation = Conversation(
+        id=uuid.uuid4(),
+        workspace_id=scope.workspace_id,
+        agent_id=agent.id,
+        contact_id=contact.id if contact else None,
+        channel=data.channel,
+        status="active",
+        tags=[],
+        custom_variables=dict(data.custom_variables or {}),
+        extra=dict(data.metadata or {}),
+        executed_actions=[],
+        unread_count=0,
+        message_count=0,
+    )
+    session.add(conversation)
+    await session.flush()
+    messages = []
+    if agent.greeting_message:
+        values = prompt.variables(agent, conversation, contact)
+        greeting, _ = templates.render(agent.greeting_message, values)
+        messages.append(_add_message(session, conversation, "agent", greeting))
+    await session.flush()
+    await _emit(session, conversation, "conversation.started")
+    if auth is not None:
+        await audit_service.record(
+            session, auth, "conversation.create", "conversation", conversation.id
+        )
+    return conversation, messages
+
+
+def _filters(
+    stmt: Select[Any],
+    status: str | None,
+    channel: str | None,
+    agent_id: uuid.UUID | None,
+    contact_id: uuid.UUID | None,
+    assignee_id: uuid.UUID | None,
+    start_date: datetime | None,
+    end_date: datetime | None,
+    search: str | None,
+) -> Select[Any]:
+    if status:
+        stmt = stmt.where(Conversation.status == status)
+    if channel:
+        stmt = stmt.where(Conversation.channel == channel)
+    if agent_id:
+        stmt = stmt.where(Conversation.agent_id == agent_id)
+    if contact_id:
+        stmt = stmt.where(Conversation.contact_id == contact_id)
+    if assignee_id:
+        stmt = stmt.where(Conversation.assignee_id == assignee_id)
+    if start_date:
+        stmt = stmt.where(Conversation.created_at >= start_date)
+    if end_date:
+        stmt = stmt.where(Conversation.created_at <= end_date)
+    if search:
+        pattern = f"%{search.strip()}%"
+        stmt = stmt.where(
+            exists().where(
+                Message.conversation_id == Conversation.id, Message.content.ilike(pattern)
+            )
+        )
+    return stmt
+
+
+async def list_conversations(
+    session: AsyncSession,
+    scope: WorkspaceScope,
+    pagination: Pagination,
+    *,
+    status: str | None = None,
+    channel: str | None = None,
+    agent_id: uuid.UUID | None = None,
+    contact_id: uuid.UUID | None = None,
+    assignee_id: uuid.UUID | None = None,
+    tag: str | None = None,
+    start_date: datetime | None = None,
+    end_date: datetime | None = None,
+    search: str | None = None,
+) -> tuple[list[Conversation], int]:
+    stmt = _filters(
+        scope.apply(select(Conversation), Conversation),
+        status,
+        channel,
+        agent_id,
+        contact_id,
+        assignee_id,
+        start_date,
+        end_date,
+        search,
+    )
+    if tag:
+        dialect = session.get_bind().dialect.name
+        stmt = stmt.where(contact_service.tag_clause(dialect, tag, table="conversations"))
+    stmt = stmt.order_by(Conversation.created_at.desc(), Conversation.id)
+    return await paginate(session, stmt, pagination)
+
+
+async def get(
+    session: AsyncSession, scope: WorkspaceScope, conversation_id: uuid.UUID
+) -> Conversation:
+    return await scope.get(session, Conversation, conversation_id, "conversation")
+
+
+async def read(
+    session: AsyncSession, auth: AuthContext, scope: WorkspaceScope, conversation_id: uuid.UUID
+) -> tuple[Conversation, list[Message]]:
+    """The conversation with its messages; a member reading it clears its unread count."""
+    conversation = await get(session, scope, conversation_id)
+    if auth.user_id is not None and conversation.unread_count:
+        conversation.unread_count = 0
+        await session.flush()
+    return conversation, await messages_of(session, conversation.id)
+
+
+def can_reply(conversation: Conversation) -> bool:
+    """The AI answers unless a member took over or the conversation is closed."""
+    return (
+        conversation.assignee_id is None
+        and conversation.status in ("active", "pending")
+        and conversation.agent_id is not None
+    )
+
+
+async def add_customer_message(
+    session: AsyncSession, conversation: Conversation, data: schemas.MessageCreate
+) -> Message:
+    if conversation.status in ("ended", "archived"):
+        raise Conflict("This conversation has ended; start a new one", "CONVERSATION_ENDED")
+    attachments = [a.model_dump(exclude_none=True) for a in data.attachments or []]
+    message = _add_message(session, conversation, "user", data.content, attachments=attachments)
+    conversation.unread_count = (conversation.unread_count or 0) + 1
+    await session.flush()
+    await _emit(
+        session,
+        conversation,
+        "message.received",
+        message=message_schema(message).model_dump(mode="json"),
+    )
+    return message
+
+
+async def add_member_message(
+    session: AsyncSession,
+    auth: AuthContext,
+    conversation: Conversation,
+    data: schemas.MessageCreate,
+) -> Message:
+    if auth.user_id is None:
+        raise AppError(
+            "Replies and notes come from people; use a user's token", "AUTH_USER_REQUIRED", 403
+        )
+    kind = "member" if data.sender_type == "member" else "note"
+    message = _add_message(session, conversation, kind, data.content, sender_id=auth.user_id)
+    await session.flush()
+    if kind == "member":
+        await _emit(
+            session,
+            conversation,
+            "message.sent",
+            message=message_schema(message).model_dump(mode="json"),
+        )
+    await audit_service.record(
+        session, auth, f"conversation.{kind}_message", "conversation", conversation.id
+    )
+    return message
+
+
+async def finish_reply(
+    session: AsyncSession, conversation: Conversation, message: Message, ended: bool
+) -> None:
+    """Account for a stored agent reply: counters, the event, and the end tool."""
+    conversation.message_count = (conversation.message_count or 0) + 1
+    conversation.last_message_at = message.created_at or get_clock().now()
+    await session.flush()
+    await _emit(
+        session,
+        conversation,
+        "message.sent",
+        message=message_schema(message).model_dump(mode="json"),
+    )
+    if ended:
+        await end(session, conversation, "agent_goodbye")
+
+
+async def end(session: AsyncSession, conversation: Conversation, reason: str) -> None:
+    if conversation.status == "ended":
+        return
+    conversation.status = "ended"
+    conversation.ended_at = get_clock().now()
+    conversation.end_reason = reason
+    await session.flush()
+    await _emit(session, conversation, "conversation.ended", reason=reason)
+
+
+async def set_status(
+    session: AsyncSession,
+    auth: AuthContext,
+    scope: WorkspaceScope,
+    conversation_id: uuid.UUID,
+    status: str,
+) -> Conversation:
+    conversation = await get(session, scope, conversation_id)
+    previous = conversation.status
+    if status == previous:
+        return conversation
+    if status == "ended":
+        await end(session, conversation, "closed_by_member" if auth.user_id else "closed_by_api")
+    else:
+        conversation.status = status
+        if status in ("active", "pending"):
+            conversation.ended_at = None
+            conversation.end_reason = None
+        await session.flush()
+        if status == "pending":
+            await _emit(session, conversation, "conversation.pending")
+    await audit_service.record(
+        session,
+        auth,
+        "conversation.status",
+        "conversation",
+        conversation.id,
+        {"from": previous, "to": status},
+    )
+    return conversation
+
+
+async def add_tag(
+    session: AsyncSession,
+    auth: AuthContext,
+    scope: WorkspaceScope,
+    conversation_id: uuid.UUID,
+    tag: str,
+) -> Conversation:
+    conversation = await get(session, scope, conversation_id)
+    if tag not in (conversation.tags or []):
+        if len(conversation.tags or []) >= 50:
+            raise Conflict("A conversation has at most 50 tags", "TOO_MANY_TAGS")
+        conversation.tags = [*(conversation.tags or []), tag]
+        await session.flush()
+        await audit_service.record(
+            session, auth, "conversation.tag", "conversation", conversation.id, {"tag": tag}
+        )
+    return conversation
+
+
+async def remove_tag(
+    session: AsyncSession,
+    auth: AuthContext,
+    scope: WorkspaceScope,
+    conversation_id: uuid.UUID,
+    tag: str,
+) -> Conversation:
+    conversation = await get(session, scope, conversation_id)
+    if tag not in (conversation.tags or []):
+        raise NotFound("tag")
+    conversation.tags = [t for t in conversation.tags if t != tag]
+    await session.flush()
+    await audit_service.record(
+        session, auth, "conversation.untag", "conversation", conversation.id, {"tag": tag}
+    )
+    return conversation
+
+
+async def assign(
+    session: AsyncSession,
+    auth: AuthContext,
+    scope: WorkspaceScope,
+    conversation_id: uuid.UUID,
+    member_id: uuid.UUID | None,
+) -> Conversation:
+    """Hand the conversation to a member (the AI goes quiet) or back to the AI (None)."""
+    conversation = await get(session, scope, conversation_id)
+    if member_id is not None:
+        member = await tenancy_service.get_member(session, scope, member_id)
+        if member.status != "active":
+            raise Conflict("This member has not accepted the invitation yet", "MEMBER_NOT_ACTIVE")
+    conversation.assignee_id = member_id
+    if member_id is not None and conversation.status == "pending":
+        conversation.status = "active"
+    await session.flush()
+    await audit_service.record(
+        session,
+        auth,
+        "conversation.assign",
+        "conversation",
+        conversation.id,
+        {"member_id": str(member_id) if member_id else None},
+    )
+    return conversation
+
+
+async def contact_exporter(session: AsyncSession, contact: Contact) -> list[dict[str, Any]]:
+    conversations = (
+        await session.scalars(
+            select(Conversation)
+            .where(Conversation.contact_id == contact.id)
+            .order_by(Conversation.created_at)
+        )
+    ).all()
+    out = []
+    for c in conversations:
+        messages = await messages_of(session, c.id)
+        out.append(
+            {
+                **to_schema(c).model_dump(mode="json"),
+                "messages": [message_schema(m).model_dump(mode="json") for m in messages],
+            }
+        )
+    return out
+
+
+gdpr.register_exporter("conversations", contact_exporter)

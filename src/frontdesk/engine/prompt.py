@@ -1,0 +1,90 @@
+"""Prompt assembly: the agent's prompt with its variables filled, memory, retrieved knowledge
+and the conversation so far."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from frontdesk.agents.models import Agent
+from frontdesk.conversations.models import Conversation, Message
+from frontdesk.crm.models import Contact
+from frontdesk.kit import templates
+from frontdesk.llm import base as llm
+
+HISTORY_MESSAGES = 30
+
+
+@dataclass
+class Knowledge:
+    """Passages retrieved for the question, with where they came from."""
+
+    passages: list[str] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+
+
+# The knowledge issue registers the retriever that searches an agent's knowledge bases.
+Retriever = Callable[[Any, Agent, str], Awaitable[Knowledge]]
+RETRIEVERS: list[Retriever] = []
+
+
+def variables(
+    agent: Agent, conversation: Conversation, contact: Contact | None, now: datetime | None = None
+) -> dict[str, Any]:
+    now = now or datetime.now(UTC)
+    local = now.astimezone(ZoneInfo(agent.timezone)) if agent.timezone else now
+    values: dict[str, Any] = {
+        "agent_name": agent.name,
+        "current_date": local.date().isoformat(),
+        "current_time": local.strftime("%H:%M"),
+        "current_weekday": local.strftime("%A"),
+    }
+    values.update(agent.custom_variables or {})
+    values.update(conversation.custom_variables or {})
+    if contact is not None:
+        values.update(
+            {
+                "contact_name": contact.name,
+                "contact_first_name": contact.first_name,
+                "contact_last_name": contact.last_name,
+                "contact_email": contact.email,
+                "contact_phone": contact.phone_number,
+                "company_name": contact.company_name,
+                "lead_status": contact.lead_status,
+            }
+        )
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def system_prompt(
+    agent: Agent,
+    values: dict[str, Any],
+    memories: Sequence[str],
+    knowledge: Knowledge,
+    override: str | None = None,
+) -> tuple[str, list[str]]:
+    """The system message and the placeholders no value was found for."""
+    text, missing = templates.render(override or agent.prompt or "", values)
+    parts = [text.strip() or f"You are {agent.name}, a helpful assistant. Answer briefly."]
+    if memories:
+        parts.append("What you remember about this customer:\n" + "\n".join(memories))
+    if knowledge.passages:
+        numbered = "\n".join(f"[{i + 1}] {p}" for i, p in enumerate(knowledge.passages))
+        parts.append(
+            "Answer from these passages; if they do not contain the answer, say you don't know.\n"
+            + numbered
+        )
+    return "\n\n".join(parts), missing
+
+
+def history(messages: Sequence[Message]) -> list[llm.Message]:
+    out: list[llm.Message] = []
+    for m in messages[-HISTORY_MESSAGES:]:
+        if m.sender_type == "user":
+            out.append(llm.Message("user", m.content))
+        elif m.sender_type in ("agent", "member"):
+            out.append(llm.Message("assistant", m.content))
+    return out

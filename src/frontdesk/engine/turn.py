@@ -1,0 +1,261 @@
+"""One agent turn: build the prompt, stream the model with the agent's actions as tools, run the
+tools it asks for (with time-outs; a failure is told to the model, never fatal), and store the
+reply with its tokens, cost and latency."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.actions import service as action_service
+from frontdesk.actions.models import Action
+from frontdesk.agents import service as agent_service
+from frontdesk.agents.models import Agent
+from frontdesk.conversations.models import Conversation, Message
+from frontdesk.crm import memory as memory_service
+from frontdesk.crm.models import Contact
+from frontdesk.engine import prompt
+from frontdesk.llm import base as llm
+from frontdesk.llm import registry
+from frontdesk.tenancy.scope import system_scope
+
+MAX_TOOL_ROUNDS = 3
+DEFAULT_TOOL_TIMEOUT = 10.0
+
+
+@dataclass
+class Token:
+    text: str
+
+
+@dataclass
+class Done:
+    message: Message
+    ended: bool = False
+
+
+@dataclass
+class _Turn:
+    text: list[str] = field(default_factory=list)
+    usage: llm.Usage = field(default_factory=llm.Usage)
+    model: str = ""
+    first_token_ms: float | None = None
+    executed: list[dict[str, Any]] = field(default_factory=list)
+    end: bool = False
+
+
+def _tools(actions: list[Action]) -> list[llm.ToolSpec]:
+    return [
+        llm.ToolSpec(
+            a.name,
+            a.description or a.config.get("condition") or f"{a.type} action",
+            action_service.tool_parameters(a),
+        )
+        for a in actions
+        if a.type in ("custom_http", "extract_info", "end_call")
+    ]
+
+
+async def _run_tool(
+    action: Action, call: llm.ToolCall, http: httpx.AsyncClient, conversation: Conversation
+) -> tuple[str, dict[str, Any]]:
+    """Run one tool call; returns what to tell the model and the record of the run."""
+    started = time.perf_counter()
+    ok: bool = False
+    result: dict[str, Any] = {}
+    error: str | None = None
+    timeout = float(action.config.get("failure_timeout", DEFAULT_TOOL_TIMEOUT))
+    try:
+        async with asyncio.timeout(timeout + 1):
+            if action.type == "custom_http":
+                values = {**(conversation.custom_variables or {}), **call.arguments}
+                ok, result, error = await action_service.run_custom_http(
+                    http, action.config, values
+                )
+            elif action.type == "extract_info":
+                identifier = action.config["identifier"]
+                value = call.arguments.get(identifier)
+                ok = value is not None
+                result = {identifier: value} if ok else {}
+                error = None if ok else f"no value for {identifier}"
+                if ok:
+                    conversation.custom_variables = {
+                        **(conversation.custom_variables or {}),
+                        identifier: value,
+                    }
+            elif action.type == "end_call":
+                ok, result = True, {"end": True}
+    except TimeoutError:
+        error = f"timed out after {timeout:g} s"
+    record = {
+        "id": call.id,
+        "action_id": str(action.id),
+        "name": action.name,
+        "type": action.type,
+        "arguments": call.arguments,
+        "ok": ok,
+        "result": result,
+        "error": error,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        "at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+    }
+    told = json.dumps({"ok": ok, "result": result, "error": error})[:4000]
+    return told, record
+
+
+async def respond(
+    session: AsyncSession,
+    http: httpx.AsyncClient,
+    conversation: Conversation,
+    prompt_override: str | None = None,
+) -> AsyncIterator[Token | Done]:
+    """Generate and store the agent's reply to the conversation as it stands."""
+    started = time.perf_counter()
+    agent = await session.get_one(Agent, conversation.agent_id)
+    scope = system_scope(conversation.workspace_id)
+    contact = (
+        await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
+    )
+    past = (
+        await session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation.id)
+            .order_by(Message.created_at, Message.id)
+        )
+    ).all()
+    values = prompt.variables(agent, conversation, contact)
+    memories = (
+        await memory_service.read_for_contact(session, scope, agent.id, contact.id)
+        if contact is not None
+        else []
+    )
+    question = next((m.content for m in reversed(past) if m.sender_type == "user"), "")
+    knowledge = prompt.Knowledge()
+    for retriever in prompt.RETRIEVERS:
+        found = await retriever(session, agent, question)
+        knowledge.passages.extend(found.passages)
+        knowledge.sources.extend(found.sources)
+    system, missing = prompt.system_prompt(agent, values, memories, knowledge, prompt_override)
+    messages = [llm.Message("system", system), *prompt.history(past)]
+    actions = await action_service.get_many(
+        session, scope, await agent_service.action_ids(session, agent.id)
+    )
+    by_name = {a.name: a for a in actions}
+    provider = registry.provider_for(agent.llm or {}, agent_service.api_key_of(agent))
+    settings = agent.llm or {}
+    turn = _Turn()
+    for _ in range(MAX_TOOL_ROUNDS + 1):
+        request = llm.Request(
+            messages=messages,
+            model=settings.get("model"),
+            temperature=float(settings.get("temperature", 0.3)),
+            max_tokens=int(settings.get("max_tokens", 256)),
+            tools=_tools(actions),
+        )
+        calls: list[llm.ToolCall] = []
+        round_text: list[str] = []
+        async for delta in provider.stream(request):
+            if delta.text:
+                if turn.first_token_ms is None:
+                    turn.first_token_ms = round((time.perf_counter() - started) * 1000, 1)
+                round_text.append(delta.text)
+                turn.text.append(delta.text)
+                yield Token(delta.text)
+            calls.extend(delta.tool_calls)
+            if delta.usage is not None:
+                turn.usage.prompt_tokens += delta.usage.prompt_tokens
+                turn.usage.completion_tokens += delta.usage.completion_tokens
+            if delta.model:
+                turn.model = delta.model
+        if not calls:
+            break
+        messages.append(llm.Message("assistant", "".join(round_text), tool_calls=calls))
+        for call in calls:
+            action = by_name.get(call.name)
+            if action is None:
+                told = json.dumps({"ok": False, "error": f"no tool named {call.name}"})
+            else:
+                told, record = await _run_tool(action, call, http, conversation)
+                turn.executed.append(record)
+                turn.end = turn.end or (action.type == "end_call" and record["ok"])
+            messages.append(llm.Message("tool", told, tool_call_id=call.id))
+        if turn.end and not turn.text:
+            end_message = next(
+                (by_name[c.name].config.get("message") for c in calls if c.name in by_name), None
+            )
+            if end_message:
+                turn.text.append(end_message)
+                yield Token(end_message)
+            break
+
+    model = turn.model or settings.get("model") or provider.name
+    latency_ms = round((time.perf_counter() - started) * 1000, 1)
+    message = Message(
+        id=uuid.uuid4(),
+        conversation_id=conversation.id,
+        workspace_id=conversation.workspace_id,
+        sender_type="agent",
+        content="".join(turn.text).strip(),
+        attachments=[],
+        ai_metadata={
+            "model": model,
+            "provider": provider.name,
+            "tokens_used": turn.usage.total,
+            "prompt_tokens": turn.usage.prompt_tokens,
+            "completion_tokens": turn.usage.completion_tokens,
+            "cost": str(registry.cost(model, turn.usage)),
+            "latency_ms": latency_ms,
+            "first_token_ms": turn.first_token_ms,
+            "sources": knowledge.sources,
+            "unknown_variables": missing,
+            "executed_actions": [r["name"] for r in turn.executed],
+        },
+    )
+    session.add(message)
+    if turn.executed:
+        conversation.executed_actions = [*(conversation.executed_actions or []), *turn.executed]
+    await session.flush()
+    yield Done(message, ended=turn.end)
+
+
+async def suggest(session: AsyncSession, conversation: Conversation) -> str:
+    """A draft reply for a human member: the agent's prompt and the conversation, no tools."""
+    if conversation.agent_id is None:
+        return ""
+    agent = await session.get_one(Agent, conversation.agent_id)
+    contact = (
+        await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
+    )
+    past = (
+        await session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation.id)
+            .order_by(Message.created_at, Message.id)
+        )
+    ).all()
+    system, _ = prompt.system_prompt(
+        agent, prompt.variables(agent, conversation, contact), [], prompt.Knowledge()
+    )
+    system += "\n\nDraft the next reply for a human colleague to send. Reply with the draft only."
+    provider = registry.provider_for(agent.llm or {}, agent_service.api_key_of(agent))
+    settings = agent.llm or {}
+    completion = await llm.complete(
+        provider,
+        llm.Request(
+            messages=[llm.Message("system", system), *prompt.history(past)],
+            model=settings.get("model"),
+            temperature=float(settings.get("temperature", 0.3)),
+            max_tokens=int(settings.get("max_tokens", 256)),
+        ),
+    )
+    return completion.text.strip()
