@@ -17,6 +17,7 @@ from frontdesk.auth.api import keys_router
 from frontdesk.auth.api import router as auth_router
 from frontdesk.conversations.api import contact_router as contact_conversations_router
 from frontdesk.conversations.api import router as conversations_router
+from frontdesk.conversations.public_api import router as public_router
 from frontdesk.crm.api import router as contacts_router
 from frontdesk.crm.records_api import deals_router, memory_router, phonebooks_router
 from frontdesk.db.engine import create_engine, create_sessionmaker
@@ -54,6 +55,7 @@ ROUTERS = (
     actions_router,
     conversations_router,
     contact_conversations_router,
+    public_router,
 )
 
 

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
 
     rate_limit: str = "1000/hour"
     auth_rate_limit: str = "10/minute"
+    public_rate_limit: str = "120/minute"  # per client IP on the widget's public routes
+    public_agent_rate_limit: str = "600/minute"  # per agent, all visitors together
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
@@ -63,7 +65,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
 
-    @field_validator("rate_limit", "auth_rate_limit")
+    @field_validator(
+        "rate_limit", "auth_rate_limit", "public_rate_limit", "public_agent_rate_limit"
+    )
     @classmethod
     def _valid_limit(cls, value: str) -> str:
         try:

@@ -193,6 +193,14 @@ async def list_agents(
     return await paginate(session, stmt.order_by(Agent.created_at.desc(), Agent.id), pagination)
 
 
+async def get_public(session: AsyncSession, agent_id: uuid.UUID) -> Agent:
+    """An enabled widget or chat agent, found by id alone (for the public widget routes)."""
+    agent = await session.get(Agent, agent_id)
+    if agent is None or not agent.enabled or agent.type not in ("widget", "chat"):
+        raise NotFound("agent")
+    return agent
+
+
 async def get(session: AsyncSession, scope: WorkspaceScope, agent_id: uuid.UUID) -> Agent:
     return await scope.get(session, Agent, agent_id, "agent")
 

@@ -118,3 +118,53 @@ def decode_token(token: str, expected: TokenType) -> TokenClaims:
         )
     except (ValueError, TypeError):
         raise Unauthenticated("The token is invalid", "AUTH_TOKEN_INVALID") from None
+
+
+VISITOR_TTL_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorClaims:
+    conversation_id: uuid.UUID
+    workspace_id: uuid.UUID
+    agent_id: uuid.UUID
+
+
+def issue_visitor_token(
+    conversation_id: uuid.UUID, workspace_id: uuid.UUID, agent_id: uuid.UUID
+) -> str:
+    """A token for a website visitor: it reaches this one conversation and nothing else."""
+    now = datetime.now(UTC)
+    claims = {
+        "iss": ISSUER,
+        "typ": "visitor",
+        "sub": str(conversation_id),
+        "wid": str(workspace_id),
+        "aid": str(agent_id),
+        "iat": now,
+        "exp": now + timedelta(seconds=VISITOR_TTL_SECONDS),
+    }
+    return jwt.encode(claims, _signing_key(get_settings().ensure_secret_key()), algorithm=ALGORITHM)
+
+
+def decode_visitor_token(token: str) -> VisitorClaims:
+    key = _signing_key(get_settings().ensure_secret_key())
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "sub", "wid", "aid", "typ"]},
+        )
+        if claims["typ"] != "visitor":
+            raise jwt.InvalidTokenError("not a visitor token")
+        return VisitorClaims(
+            uuid.UUID(claims["sub"]), uuid.UUID(claims["wid"]), uuid.UUID(claims["aid"])
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated(
+            "The visitor token has expired; start a new conversation", "AUTH_TOKEN_EXPIRED"
+        ) from None
+    except (jwt.PyJWTError, ValueError, KeyError):
+        raise Unauthenticated("The visitor token is invalid", "AUTH_TOKEN_INVALID") from None

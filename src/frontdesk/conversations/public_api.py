@@ -1,0 +1,233 @@
+"""The website widget's routes: no API key; a visitor token reaches one conversation."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import Response
+from pydantic import EmailStr, Field
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from frontdesk.agents import service as agent_service
+from frontdesk.auth import security
+from frontdesk.auth.dependencies import client_ip
+from frontdesk.conversations import schemas
+from frontdesk.conversations import service as conversation_service
+from frontdesk.conversations.api import reply_events, wants_stream
+from frontdesk.crm import contacts as contact_service
+from frontdesk.crm.schemas import ContactCreate
+from frontdesk.db.session import Session
+from frontdesk.engine import turn
+from frontdesk.errors import NotFound, Unauthenticated
+from frontdesk.events.live import LiveBroker
+from frontdesk.kit.ratelimit import RateLimiter, remember
+from frontdesk.kit.schemas import Input, Schema
+from frontdesk.tenancy.scope import WorkspaceScope, system_scope
+
+router = APIRouter(prefix="/v1/public", tags=["public widget"])
+PING_SECONDS = 15
+
+
+async def per_ip_limit(request: Request) -> None:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    state = await limiter.hit(
+        request.app.state.settings.public_rate_limit, "public-ip", client_ip(request) or "?"
+    )
+    remember(request.scope, state)
+
+
+PublicLimit = Depends(per_ip_limit)
+
+
+async def _agent_limit(request: Request, agent_id: uuid.UUID) -> None:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    await limiter.hit(
+        request.app.state.settings.public_agent_rate_limit, "public-agent", str(agent_id)
+    )
+
+
+class PublicAgent(Schema):
+    id: uuid.UUID
+    name: str
+    type: str
+    greeting_message: str | None
+    language: str
+    theme: dict[str, Any]
+
+
+class Visitor(Input):
+    name: Annotated[str, Field(max_length=200)] | None = None
+    email: EmailStr | None = None
+
+
+class PublicConversationCreate(Input):
+    agent_id: uuid.UUID
+    visitor: Visitor = Field(default_factory=Visitor)
+
+
+class PublicConversation(Schema):
+    conversation_id: uuid.UUID
+    visitor_token: str
+    greeting: str | None
+
+
+class PublicMessage(Input):
+    content: Annotated[str, Field(min_length=1, max_length=5000)]
+    attachments: Annotated[list[schemas.Attachment], Field(max_length=10)] | None = None
+
+
+def _visitor(
+    request: Request, conversation_id: uuid.UUID, token: str | None = None
+) -> security.VisitorClaims:
+    header = request.headers.get("authorization", "")
+    raw = header[7:].strip() if header.lower().startswith("bearer ") else token
+    if not raw:
+        raise Unauthenticated("Send 'Authorization: Bearer <visitor_token>'")
+    claims = security.decode_visitor_token(raw)
+    if claims.conversation_id != conversation_id:
+        raise NotFound("conversation")
+    return claims
+
+
+@router.get("/agents/{agent_id}", dependencies=[PublicLimit])
+async def get_public_agent(agent_id: uuid.UUID, session: Session) -> PublicAgent:
+    """The public face of a widget or chat agent: name, greeting and theme."""
+    return PublicAgent.model_validate(await agent_service.get_public(session, agent_id))
+
+
+@router.post("/conversations", status_code=status.HTTP_201_CREATED, dependencies=[PublicLimit])
+async def start_public_conversation(
+    data: PublicConversationCreate, session: Session, request: Request
+) -> PublicConversation:
+    """Start a conversation as a website visitor; keep the visitor token for the next calls."""
+    agent = await agent_service.get_public(session, data.agent_id)
+    await _agent_limit(request, agent.id)
+    scope = system_scope(agent.workspace_id)
+    contact_id = None
+    if data.visitor.email:
+        contact, _ = await contact_service.create(
+            session,
+            None,
+            scope,
+            ContactCreate(email=data.visitor.email, name=data.visitor.name),
+            upsert=True,
+        )
+        contact_id = contact.id
+    conversation, messages = await conversation_service.create(
+        session,
+        None,
+        scope,
+        schemas.ConversationCreate(
+            agent_id=agent.id,
+            channel="web_chat",
+            contact_id=contact_id,
+            metadata={
+                "source": "widget",
+                "visitor_name": data.visitor.name,
+                "origin": request.headers.get("origin"),
+            },
+        ),
+    )
+    return PublicConversation(
+        conversation_id=conversation.id,
+        visitor_token=security.issue_visitor_token(conversation.id, agent.workspace_id, agent.id),
+        greeting=messages[0].content if messages else None,
+    )
+
+
+def _scope(claims: security.VisitorClaims) -> WorkspaceScope:
+    return system_scope(claims.workspace_id)
+
+
+@router.get("/conversations/{conversation_id}/messages", dependencies=[PublicLimit])
+async def list_public_messages(
+    conversation_id: uuid.UUID, session: Session, request: Request
+) -> list[schemas.Message]:
+    """The conversation so far, without internal notes."""
+    claims = _visitor(request, conversation_id)
+    conversation = await conversation_service.get(session, _scope(claims), conversation_id)
+    messages = await conversation_service.messages_of(session, conversation.id)
+    return [conversation_service.message_schema(m) for m in messages if m.sender_type != "note"]
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    dependencies=[PublicLimit],
+    response_model=schemas.Exchange,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def post_public_message(
+    conversation_id: uuid.UUID, data: PublicMessage, session: Session, request: Request
+) -> schemas.Exchange | Response:
+    """Send the visitor's message; the reply comes back as JSON or, with
+    `Accept: text/event-stream`, streamed token by token."""
+    claims = _visitor(request, conversation_id)
+    await _agent_limit(request, claims.agent_id)
+    scope = _scope(claims)
+    conversation = await conversation_service.get(session, scope, conversation_id)
+    stored = await conversation_service.add_customer_message(
+        session,
+        conversation,
+        schemas.MessageCreate(content=data.content, attachments=data.attachments),
+    )
+    customer = conversation_service.message_schema(stored)
+    if wants_stream(request):
+        return EventSourceResponse(
+            reply_events(
+                request.app.state.sessionmaker,
+                request.app.state.http,
+                scope,
+                conversation.id,
+                customer,
+            )
+        )
+    reply = None
+    if conversation_service.can_reply(conversation):
+        async for item in turn.respond(session, request.app.state.http, conversation):
+            if isinstance(item, turn.Done):
+                await conversation_service.finish_reply(
+                    session, conversation, item.message, item.ended
+                )
+                reply = conversation_service.message_schema(item.message)
+    return schemas.Exchange(message=customer, reply=reply)
+
+
+@router.get(
+    "/conversations/{conversation_id}/events",
+    dependencies=[PublicLimit],
+    response_class=EventSourceResponse,
+)
+async def public_events(
+    conversation_id: uuid.UUID,
+    request: Request,
+    token: Annotated[
+        str | None, Query(description="The visitor token (EventSource cannot send headers)")
+    ] = None,
+) -> EventSourceResponse:
+    """New messages of the conversation as they happen (human replies arrive here)."""
+    claims = _visitor(request, conversation_id, token)
+    broker: LiveBroker = request.app.state.broker
+
+    async def events() -> AsyncIterator[ServerSentEvent]:
+        async with broker.subscribe(claims.workspace_id) as queue:
+            yield ServerSentEvent(
+                event="ready", data=json.dumps({"conversation_id": str(conversation_id)})
+            )
+            while True:
+                item = await queue.get()
+                data = item.get("data") or {}
+                if data.get("id") != str(conversation_id):
+                    continue
+                kind = item.get("event")
+                if kind == "message.sent" and data.get("message"):
+                    yield ServerSentEvent(event="message", data=json.dumps(data["message"]))
+                elif kind == "conversation.ended":
+                    yield ServerSentEvent(
+                        event="ended", data=json.dumps({"reason": data.get("reason")})
+                    )
+
+    return EventSourceResponse(events(), ping=PING_SECONDS)
