@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from frontdesk import __version__
@@ -32,6 +33,7 @@ from frontdesk.notifications.api import router as notifications_router
 from frontdesk.settings import Settings, get_settings
 from frontdesk.telephony.api import router as phone_numbers_router
 from frontdesk.tenancy.api import members_router, subaccounts_router, workspace_router
+from frontdesk.web.api import router as web_router
 from frontdesk.webhooks.api import deliveries_router, webhooks_router
 
 ROUTERS = (
@@ -56,6 +58,7 @@ ROUTERS = (
     conversations_router,
     contact_conversations_router,
     public_router,
+    web_router,
 )
 
 
@@ -100,6 +103,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     for router in ROUTERS:
         app.include_router(router)
+    # Bearer tokens, never cookies: any site may call the API (the widget runs on customers' sites).
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=[
+            "X-Request-ID",
+            "X-RateLimit-Limit",
+            "X-RateLimit-Remaining",
+            "X-RateLimit-Reset",
+            "Retry-After",
+        ],
+        max_age=600,
+    )
     app.add_middleware(
         HTTPEdgeMiddleware,
         max_body_bytes=settings.max_body_bytes,

@@ -211,6 +211,9 @@ async def public_events(
     """New messages of the conversation as they happen (human replies arrive here)."""
     claims = _visitor(request, conversation_id, token)
     broker: LiveBroker = request.app.state.broker
+    async with request.app.state.read_sessionmaker() as session:
+        conversation = await conversation_service.get(session, _scope(claims), conversation_id)
+        contact_id = str(conversation.contact_id) if conversation.contact_id else None
 
     async def events() -> AsyncIterator[ServerSentEvent]:
         async with broker.subscribe(claims.workspace_id) as queue:
@@ -220,9 +223,12 @@ async def public_events(
             while True:
                 item = await queue.get()
                 data = item.get("data") or {}
+                kind = item.get("event")
+                if kind in ("lead.qualified", "meeting.booked") and contact_id == data.get("id"):
+                    yield ServerSentEvent(event=str(kind), data=json.dumps(data))
+                    continue
                 if data.get("id") != str(conversation_id):
                     continue
-                kind = item.get("event")
                 if kind == "message.sent" and data.get("message"):
                     yield ServerSentEvent(event="message", data=json.dumps(data["message"]))
                 elif kind == "conversation.ended":

@@ -1,0 +1,171 @@
+/* Frontdesk chat widget. Embed with:
+ *   <script src="https://YOUR-FRONTDESK/widget.js" data-agent="AGENT_ID"></script>
+ * API: FrontdeskWidget.open(), .close(), .setAgent(id), .destroy().
+ * Browser events on window: frontdesk:lead.qualified, frontdesk:meeting.booked,
+ * frontdesk:message (every message shown), frontdesk:ready.
+ */
+(function () {
+  "use strict";
+  if (window.FrontdeskWidget) return;
+  var script = document.currentScript;
+  var base = script ? new URL(script.src, location.href).origin : location.origin;
+  var agentId = script ? script.getAttribute("data-agent") : null;
+  var state = { conversation: null, token: null, events: null, root: null, shown: {}, open: false };
+  var storeKey = function () { return "frontdesk:" + agentId; };
+
+  function el(tag, css, text) {
+    var node = document.createElement(tag);
+    if (css) node.style.cssText = css;
+    if (text) node.textContent = text;
+    return node;
+  }
+  function emit(name, detail) { window.dispatchEvent(new CustomEvent("frontdesk:" + name, { detail: detail })); }
+  function api(path, options) {
+    options = options || {};
+    options.headers = Object.assign({ "Content-Type": "application/json" }, options.headers || {});
+    if (state.token) options.headers.Authorization = "Bearer " + state.token;
+    return fetch(base + path, options);
+  }
+
+  function build(agent) {
+    var color = (agent.theme && agent.theme.color) || "#1f6feb";
+    var root = el("div", "position:fixed;bottom:20px;right:20px;z-index:2147483000;font:14px/1.4 system-ui,sans-serif");
+    root.setAttribute("data-frontdesk-widget", "");
+    var bubble = el("button", "width:56px;height:56px;border-radius:50%;border:0;color:#fff;cursor:pointer;font-size:24px;background:" + color, "💬");
+    bubble.setAttribute("aria-label", "Chat with " + agent.name);
+    var panel = el("div", "display:none;flex-direction:column;width:340px;height:460px;background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.2);overflow:hidden;margin-bottom:12px");
+    var head = el("div", "padding:12px 16px;color:#fff;font-weight:600;background:" + color, agent.name);
+    var log = el("div", "flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px");
+    log.setAttribute("data-frontdesk-log", "");
+    var form = el("form", "display:flex;border-top:1px solid #eee");
+    var input = el("input", "flex:1;border:0;padding:12px;font:inherit;outline:none");
+    input.placeholder = "Type a message…";
+    input.setAttribute("data-frontdesk-input", "");
+    var send = el("button", "border:0;background:none;padding:0 14px;cursor:pointer;color:" + color, "Send");
+    form.appendChild(input); form.appendChild(send);
+    panel.appendChild(head); panel.appendChild(log); panel.appendChild(form);
+    root.appendChild(panel); root.appendChild(bubble);
+    bubble.onclick = function () { state.open ? widget.close() : widget.open(); };
+    form.onsubmit = function (event) {
+      event.preventDefault();
+      var text = input.value.trim();
+      if (text) { input.value = ""; sendMessage(text); }
+    };
+    state.root = root; state.panel = panel; state.log = log; state.input = input;
+    document.body.appendChild(root);
+  }
+
+  function show(message, bubbleNode) {
+    if (message.id && state.shown[message.id]) return state.shown[message.id];
+    var mine = message.sender_type === "user";
+    var node = bubbleNode || el("div", "max-width:80%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;" +
+      (mine ? "align-self:flex-end;background:#1f6feb;color:#fff" : "align-self:flex-start;background:#f1f3f5;color:#111"));
+    node.textContent = message.content;
+    node.setAttribute("data-sender", message.sender_type || "agent");
+    if (!node.parentNode) state.log.appendChild(node);
+    if (message.id) state.shown[message.id] = node;
+    state.log.scrollTop = state.log.scrollHeight;
+    emit("message", message);
+    return node;
+  }
+
+  function start() {
+    var saved = null;
+    try { saved = JSON.parse(sessionStorage.getItem(storeKey()) || "null"); } catch (e) { saved = null; }
+    if (saved) {
+      state.conversation = saved.conversation; state.token = saved.token;
+      return api("/v1/public/conversations/" + state.conversation + "/messages").then(function (r) {
+        if (!r.ok) { sessionStorage.removeItem(storeKey()); state.token = null; return start(); }
+        return r.json().then(function (messages) { messages.forEach(function (m) { show(m); }); listen(); });
+      });
+    }
+    return api("/v1/public/conversations", { method: "POST", body: JSON.stringify({ agent_id: agentId }) })
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        state.conversation = body.conversation_id; state.token = body.visitor_token;
+        sessionStorage.setItem(storeKey(), JSON.stringify({ conversation: state.conversation, token: state.token }));
+        if (body.greeting) show({ sender_type: "agent", content: body.greeting });
+        listen();
+      });
+  }
+
+  function listen(delay) {
+    if (state.events) state.events.close();
+    var url = base + "/v1/public/conversations/" + state.conversation + "/events?token=" + encodeURIComponent(state.token);
+    var source = new EventSource(url);
+    source.addEventListener("message", function (e) { show(JSON.parse(e.data)); });
+    source.addEventListener("lead.qualified", function (e) { emit("lead.qualified", JSON.parse(e.data)); });
+    source.addEventListener("meeting.booked", function (e) { emit("meeting.booked", JSON.parse(e.data)); });
+    source.onerror = function () {
+      source.close();
+      var wait = Math.min((delay || 1000) * 2, 30000);
+      setTimeout(function () { if (state.events === source) listen(wait); }, wait);
+    };
+    state.events = source;
+  }
+
+  function sendMessage(text) {
+    show({ sender_type: "user", content: text });
+    var pending = show({ sender_type: "agent", content: "…" });
+    return api("/v1/public/conversations/" + state.conversation + "/messages", {
+      method: "POST",
+      headers: { Accept: "text/event-stream" },
+      body: JSON.stringify({ content: text })
+    }).then(function (response) {
+      if (!response.ok || !response.body) { pending.textContent = "Sorry, something went wrong."; return; }
+      var reader = response.body.getReader(), decoder = new TextDecoder(), buffer = "", text = "";
+      function pump() {
+        return reader.read().then(function (chunk) {
+          if (chunk.done) return;
+          buffer += decoder.decode(chunk.value, { stream: true });
+          var parts = buffer.split(/\r?\n\r?\n/);
+          buffer = parts.pop();
+          parts.forEach(function (part) {
+            var kind = "message", data = "";
+            part.split(/\r?\n/).forEach(function (line) {
+              if (line.indexOf("event:") === 0) kind = line.slice(6).trim();
+              else if (line.indexOf("data:") === 0) data += line.slice(5).trim();
+            });
+            if (!data) return;
+            var payload = JSON.parse(data);
+            if (kind === "token") { text += payload.text; pending.textContent = text; }
+            else if (kind === "done") {
+              if (payload.reply) show(payload.reply, pending);
+              else pending.remove();
+            } else if (kind === "error") { pending.textContent = payload.error; }
+          });
+          return pump();
+        });
+      }
+      return pump();
+    });
+  }
+
+  var widget = {
+    open: function () {
+      if (!state.root) return;
+      state.panel.style.display = "flex"; state.open = true;
+      if (!state.conversation) start();
+      state.input.focus();
+    },
+    close: function () { if (state.root) { state.panel.style.display = "none"; state.open = false; } },
+    setAgent: function (id) { widget.destroy(); agentId = id; init(); },
+    destroy: function () {
+      if (state.events) state.events.close();
+      if (state.root) state.root.remove();
+      state = { conversation: null, token: null, events: null, root: null, shown: {}, open: false };
+    }
+  };
+
+  function init() {
+    if (!agentId) return;
+    fetch(base + "/v1/public/agents/" + agentId)
+      .then(function (r) { if (!r.ok) throw new Error("agent unavailable"); return r.json(); })
+      .then(function (agent) { build(agent); emit("ready", { agent_id: agentId }); })
+      .catch(function (error) { console.warn("Frontdesk widget:", error.message); });
+  }
+
+  window.FrontdeskWidget = widget;
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
