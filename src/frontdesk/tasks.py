@@ -1,5 +1,6 @@
 """Imports every module that registers job handlers, schedules or event subscribers."""
 
+from frontdesk.analysis import tasks as analysis_tasks
 from frontdesk.crm import gdpr as gdpr_tasks
 from frontdesk.crm import imports as import_tasks
 from frontdesk.events import tasks as event_tasks
@@ -8,6 +9,7 @@ from frontdesk.notifications import service as notification_subscriber
 from frontdesk.webhooks import tasks as webhook_tasks
 
 __all__ = [
+    "analysis_tasks",
     "event_tasks",
     "gdpr_tasks",
     "import_tasks",

@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 
+from frontdesk.jobs.worker import Worker
 from tests.fixtures.factories import Account
 from tests.fixtures.receiver import Receiver
 
@@ -120,3 +121,25 @@ async def test_tool_call_and_handover(client: httpx.AsyncClient, owner: Account)
         assert human.json()["sender_type"] == "member"
     finally:
         receiver.stop()
+
+
+async def test_ended_conversation_is_analyzed(
+    client: httpx.AsyncClient, owner: Account, worker: Worker
+) -> None:
+    agent = await _agent(client, owner)
+    conversation = (
+        await client.post(
+            "/v1/conversations", headers=owner.headers, json={"agent_id": agent["id"]}
+        )
+    ).json()
+    url = f"/v1/conversations/{conversation['id']}"
+    for text in ("I love your red tandem bikes!", "Can you deliver a tandem bike to Dublin?"):
+        await client.post(f"{url}/messages", headers=owner.headers, json={"content": text})
+    ended = await client.post(f"{url}/status", headers=owner.headers, json={"status": "ended"})
+    assert ended.json()["status"] == "ended"
+    await worker.run_until_idle()
+    detail = (await client.get(url, headers=owner.headers)).json()
+    assert detail["sentiment"] == "positive"
+    assert any("tandem" in p for p in detail["key_phrases"])
+    assert detail["summary"].startswith("Customer:")
+    assert detail["analysis"]["method"] == "classic"

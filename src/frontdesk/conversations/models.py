@@ -38,6 +38,10 @@ class Conversation(Model):
     extra: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDoc, default=dict)
     executed_actions: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
     summary: Mapped[str | None] = mapped_column(Text)
+    sentiment: Mapped[str | None] = mapped_column(String(10))
+    key_phrases: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
+    # How the analysis was made (method, scores, extracted lead fields) and when.
+    analysis: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
     unread_count: Mapped[int] = mapped_column(Integer, default=0)
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -61,6 +61,9 @@ class Conversation(Schema):
     metadata: dict[str, Any] = Field(validation_alias=AliasChoices("extra", "metadata"))
     executed_actions: list[dict[str, Any]]
     summary: str | None
+    sentiment: Literal["positive", "neutral", "negative"] | None = None
+    key_phrases: list[str] = []
+    analysis: dict[str, Any] | None = None
     unread_count: int
     message_count: int
     last_message_at: datetime | None

@@ -20,6 +20,7 @@ from frontdesk.crm.models import Contact
 from frontdesk.engine import prompt
 from frontdesk.errors import AppError, Conflict, NotFound
 from frontdesk.events import service as event_service
+from frontdesk.jobs import service as job_service
 from frontdesk.jobs.clock import get_clock
 from frontdesk.kit import templates
 from frontdesk.kit.pagination import Pagination, paginate
@@ -289,7 +290,11 @@ async def finish_reply(
         await end(session, conversation, "agent_goodbye")
 
 
+ANALYZE_JOB = "conversations.analyze"
+
+
 async def end(session: AsyncSession, conversation: Conversation, reason: str) -> None:
+    """End the conversation; its analysis (and the agent's webhook) follow as a job."""
     if conversation.status == "ended":
         return
     conversation.status = "ended"
@@ -297,6 +302,41 @@ async def end(session: AsyncSession, conversation: Conversation, reason: str) ->
     conversation.end_reason = reason
     await session.flush()
     await _emit(session, conversation, "conversation.ended", reason=reason)
+    await job_service.enqueue(
+        session,
+        ANALYZE_JOB,
+        {"conversation_id": str(conversation.id)},
+        unique_key=f"analyze:{conversation.id}:{conversation.ended_at.isoformat()}",
+        workspace_id=conversation.workspace_id,
+    )
+
+
+async def webhook_document(session: AsyncSession, conversation: Conversation) -> dict[str, Any]:
+    """What an agent's `external_webhook_url` receives when a conversation ends."""
+    contact = (
+        await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
+    )
+    messages = await messages_of(session, conversation.id)
+    lines = [
+        f"{'human' if m.sender_type == 'user' else 'bot'}: {m.content}"
+        for m in messages
+        if m.sender_type in ("user", "agent", "member")
+    ]
+    return {
+        "status": "completed"
+        if conversation.status in ("ended", "archived")
+        else conversation.status,
+        "lead": {
+            "name": contact.name if contact else None,
+            "phone_number": contact.phone_number if contact else None,
+            "email": contact.email if contact else None,
+        },
+        "conversation": {
+            **to_schema(conversation).model_dump(mode="json"),
+            "transcript": "\n".join(lines),
+        },
+        "executed_actions": {r["name"]: r for r in conversation.executed_actions or []},
+    }
 
 
 async def set_status(

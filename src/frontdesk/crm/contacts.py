@@ -234,6 +234,13 @@ async def _update(
     return contact
 
 
+async def update_system(
+    session: AsyncSession, contact: Contact, data: schemas.ContactUpdate
+) -> Contact:
+    """An update made by Frontdesk itself (lead fields from a conversation), not by a person."""
+    return await _update(session, None, contact, data)
+
+
 async def update(
     session: AsyncSession,
     auth: AuthContext,

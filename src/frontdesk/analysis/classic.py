@@ -1,0 +1,81 @@
+"""Analyses that need no language model: VADER sentiment, YAKE key phrases, and an extractive
+summary (the customer's sentences that carry the most key phrases)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import yake
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+POSITIVE, NEGATIVE = 0.05, -0.05
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    summary: str
+    sentiment: str
+    key_phrases: list[str]
+    scores: dict[str, Any]
+    method: str
+
+
+@lru_cache
+def _vader() -> SentimentIntensityAnalyzer:
+    return SentimentIntensityAnalyzer()
+
+
+def sentiment(text: str) -> tuple[str, float]:
+    if not text.strip():
+        return "neutral", 0.0
+    compound = float(_vader().polarity_scores(text)["compound"])
+    label = (
+        "positive" if compound >= POSITIVE else "negative" if compound <= NEGATIVE else "neutral"
+    )
+    return label, compound
+
+
+def key_phrases(text: str, top: int = 5, language: str = "en") -> list[str]:
+    if len(text.split()) < 3:
+        return []
+    extractor = yake.KeywordExtractor(lan=language[:2], n=2, top=top * 2, dedupLim=0.7)
+    phrases: list[str] = []
+    for phrase, _score in extractor.extract_keywords(text):
+        lowered = phrase.lower()
+        if not any(lowered in p or p in lowered for p in phrases):
+            phrases.append(lowered)
+        if len(phrases) == top:
+            break
+    return phrases
+
+
+def summarize(customer: list[str], agent: list[str], phrases: list[str], limit: int = 2) -> str:
+    sentences = [s.strip() for text in customer for s in _SENTENCE.split(text) if s.strip()]
+    if not sentences:
+        return "The customer did not write anything."
+    scored = sorted(
+        enumerate(sentences),
+        key=lambda item: (-sum(p in item[1].lower() for p in phrases), item[0]),
+    )
+    chosen = sorted(scored[:limit])
+    summary = "Customer: " + " ".join(s for _, s in chosen)
+    if agent:
+        summary += f" ({len(agent)} agent replies.)"
+    return summary[:1000]
+
+
+def analyze(customer: list[str], agent: list[str], language: str = "en") -> Analysis:
+    text = " ".join(customer)
+    label, compound = sentiment(text)
+    phrases = key_phrases(text, language=language)
+    return Analysis(
+        summary=summarize(customer, agent, phrases),
+        sentiment=label,
+        key_phrases=phrases,
+        scores={"compound": compound},
+        method="classic",
+    )
