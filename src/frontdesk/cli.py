@@ -169,6 +169,89 @@ async def _create_user(settings: Settings, data: object) -> tuple[str, str]:
 
 
 @app.command()
+def chat(
+    agent_id: Annotated[str, typer.Argument(help="The agent to talk to")],
+) -> None:
+    """Talk to an agent in the terminal, replies streamed as they are written."""
+    import uuid
+
+    settings = _settings()
+    _run_migrations(settings)
+    try:
+        agent = uuid.UUID(agent_id)
+    except ValueError:
+        console.print(f"[red]error:[/red] '{agent_id}' is not an agent id")
+        raise typer.Exit(2) from None
+    asyncio.run(_chat(settings, agent))
+
+
+async def _chat(settings: Settings, agent_id: object) -> None:
+    import uuid
+
+    from frontdesk.agents.models import Agent
+    from frontdesk.conversations import schemas as conversation_schemas
+    from frontdesk.conversations import service as conversation_service
+    from frontdesk.db.engine import create_engine, create_sessionmaker
+    from frontdesk.engine import turn
+    from frontdesk.errors import AppError
+    from frontdesk.jobs.runtime import outbound_http
+    from frontdesk.tenancy.scope import system_scope
+
+    assert isinstance(agent_id, uuid.UUID)
+    engine = create_engine(settings)
+    http = outbound_http()
+    out = Console()
+    try:
+        async with create_sessionmaker(engine)() as session:
+            agent = await session.get(Agent, agent_id)
+            if agent is None:
+                console.print("[red]error:[/red] no agent with this id")
+                raise typer.Exit(1)
+            scope = system_scope(agent.workspace_id)
+            conversation, greeting = await conversation_service.create(
+                session, None, scope, conversation_schemas.ConversationCreate(agent_id=agent.id)
+            )
+            await session.commit()
+            out.print(f"[bold]{agent.name}[/bold] (Ctrl-D to leave)")
+            for message in greeting:
+                out.print(f"[cyan]{agent.name}:[/cyan] {message.content}")
+            while True:
+                try:
+                    text = await asyncio.to_thread(input, "you: ")
+                except EOFError:
+                    break
+                if not text.strip():
+                    continue
+                await conversation_service.add_customer_message(
+                    session, conversation, conversation_schemas.MessageCreate(content=text)
+                )
+                out.print(f"[cyan]{agent.name}:[/cyan] ", end="")
+                ended = False
+                try:
+                    async for item in turn.respond(session, http, conversation):
+                        if isinstance(item, turn.Token):
+                            out.print(item.text, end="", markup=False, highlight=False)
+                        else:
+                            await conversation_service.finish_reply(
+                                session, conversation, item.message, item.ended
+                            )
+                            ended = item.ended
+                except AppError as exc:
+                    out.print(f"\n[red]{exc.message}[/red]")
+                    await session.rollback()
+                    continue
+                out.print()
+                await session.commit()
+                if ended:
+                    break
+            await conversation_service.end(session, conversation, "human_goodbye")
+            await session.commit()
+    finally:
+        await http.aclose()
+        await engine.dispose()
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)

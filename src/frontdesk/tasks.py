@@ -1,6 +1,7 @@
 """Imports every module that registers job handlers, schedules or event subscribers."""
 
 from frontdesk.analysis import tasks as analysis_tasks
+from frontdesk.conversations import tasks as conversation_tasks
 from frontdesk.crm import gdpr as gdpr_tasks
 from frontdesk.crm import imports as import_tasks
 from frontdesk.events import tasks as event_tasks
@@ -10,6 +11,7 @@ from frontdesk.webhooks import tasks as webhook_tasks
 
 __all__ = [
     "analysis_tasks",
+    "conversation_tasks",
     "event_tasks",
     "gdpr_tasks",
     "import_tasks",

@@ -5,6 +5,8 @@ from typing import Any
 
 import httpx
 
+from frontdesk.jobs import service as job_service
+from frontdesk.jobs.clock import ManualClock
 from frontdesk.jobs.worker import Worker
 from tests.fixtures.factories import Account
 from tests.fixtures.receiver import Receiver
@@ -143,3 +145,36 @@ async def test_ended_conversation_is_analyzed(
     assert any("tandem" in p for p in detail["key_phrases"])
     assert detail["summary"].startswith("Customer:")
     assert detail["analysis"]["method"] == "classic"
+
+
+async def test_idle_conversation_ends(
+    client: httpx.AsyncClient, owner: Account, worker: Worker, clock: ManualClock
+) -> None:
+    patched = await client.patch(
+        "/v1/workspace", headers=owner.headers, json={"conversation_idle_minutes": 10}
+    )
+    assert patched.json()["conversation_idle_minutes"] == 10
+    agent = await _agent(client, owner)
+    conversation = (
+        await client.post(
+            "/v1/conversations", headers=owner.headers, json={"agent_id": agent["id"]}
+        )
+    ).json()
+    clock.advance(9 * 60)
+    await job_service_enqueue_idle(client)
+    await worker.run_until_idle()
+    url = f"/v1/conversations/{conversation['id']}"
+    assert (await client.get(url, headers=owner.headers)).json()["status"] == "active"
+    clock.advance(2 * 60)
+    await job_service_enqueue_idle(client)
+    await worker.run_until_idle()
+    detail = (await client.get(url, headers=owner.headers)).json()
+    assert detail["status"] == "ended"
+    assert detail["end_reason"] == "idle_timeout"
+
+
+async def job_service_enqueue_idle(client: httpx.AsyncClient) -> None:
+    app = client._transport.app  # type: ignore[attr-defined]
+    async with app.state.sessionmaker() as session:
+        await job_service.enqueue(session, "conversations.close_idle", {})
+        await session.commit()

@@ -28,6 +28,8 @@ class Workspace(Model):
     twilio_account_sid: Mapped[str | None] = mapped_column(String(64))
     twilio_auth_token_encrypted: Mapped[str | None] = mapped_column(Text)
     concurrency: Mapped[int | None] = mapped_column(Integer)
+    # Chats with no message for this long end by themselves (0: never).
+    conversation_idle_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
 
 
 class Membership(Model):

@@ -96,6 +96,7 @@ class Workspace(Schema):
     llm: LLMDefaults
     voice: VoiceDefaults
     telephony: Telephony
+    conversation_idle_minutes: int
     created_at: datetime
     updated_at: datetime
 
@@ -107,6 +108,7 @@ class WorkspaceUpdate(Input):
     llm: LLMDefaults | None = None
     voice: VoiceDefaults | None = None
     telephony: TelephonyUpdate | None = None
+    conversation_idle_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] | None = None
 
 
 class Member(Schema):

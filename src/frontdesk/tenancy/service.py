@@ -50,6 +50,7 @@ def to_schema(workspace: Workspace) -> schemas.Workspace:
             twilio_account_sid=workspace.twilio_account_sid,
             twilio_auth_token_set=workspace.twilio_auth_token_encrypted is not None,
         ),
+        conversation_idle_minutes=workspace.conversation_idle_minutes,
         created_at=workspace.created_at,
         updated_at=workspace.updated_at,
     )
@@ -91,6 +92,9 @@ async def update_workspace(
     if data.voice is not None:
         workspace.voice = data.voice.model_dump(exclude_none=True)
         changed.append("voice")
+    if data.conversation_idle_minutes is not None:
+        workspace.conversation_idle_minutes = data.conversation_idle_minutes
+        changed.append("conversation_idle_minutes")
     if data.telephony is not None:
         t = data.telephony
         apply_twilio(workspace, t.twilio_account_sid, t.twilio_auth_token)
