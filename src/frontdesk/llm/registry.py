@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from frontdesk.llm.anthropic_provider import AnthropicProvider
 from frontdesk.llm.base import LLMUnavailable, Provider, Usage
 from frontdesk.llm.local import MODEL_NAME, LocalProvider
 from frontdesk.llm.openai_compat import OpenAICompatibleProvider
@@ -43,10 +44,11 @@ def provider_for(config: dict[str, Any], secret: str | None = None) -> Provider:
         return OpenAICompatibleProvider(
             config.get("base_url"), secret, config.get("model") or "gpt-4o-mini"
         )
-    raise LLMUnavailable(
-        f"The {kind} provider is not available in this version; use local, openai or scripted",
-        "LLM_PROVIDER_UNAVAILABLE",
-    )
+    if kind == "anthropic":
+        return AnthropicProvider(
+            config.get("base_url"), secret, config.get("model") or "claude-3-5-haiku-latest"
+        )
+    raise LLMUnavailable(f"Unknown llm provider {kind!r}", "LLM_PROVIDER_UNAVAILABLE")
 
 
 def cost(
