@@ -175,6 +175,7 @@ async def respond(
             if delta.usage is not None:
                 turn.usage.prompt_tokens += delta.usage.prompt_tokens
                 turn.usage.completion_tokens += delta.usage.completion_tokens
+                turn.usage.estimated = turn.usage.estimated or delta.usage.estimated
             if delta.model:
                 turn.model = delta.model
         if not calls:
@@ -213,6 +214,7 @@ async def respond(
             "tokens_used": turn.usage.total,
             "prompt_tokens": turn.usage.prompt_tokens,
             "completion_tokens": turn.usage.completion_tokens,
+            "usage_estimated": turn.usage.estimated,
             "cost": str(registry.cost(model, turn.usage)),
             "latency_ms": latency_ms,
             "first_token_ms": turn.first_token_ms,

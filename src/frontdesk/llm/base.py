@@ -41,6 +41,7 @@ class Message:
 class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    estimated: bool = False  # the server reported none; counted from the stream and the text
 
     @property
     def total(self) -> int:

@@ -64,6 +64,7 @@ class OpenAICompatibleProvider:
             }
         pending: dict[int, dict[str, str]] = {}
         usage: Usage | None = None
+        chunks = 0
         model = kwargs["model"]
         try:
             stream = await self.client.chat.completions.create(**kwargs)
@@ -74,6 +75,7 @@ class OpenAICompatibleProvider:
                 for choice in chunk.choices:
                     delta = choice.delta
                     if delta.content:
+                        chunks += 1
                         yield Delta(text=delta.content)
                     for call in delta.tool_calls or []:
                         slot = pending.setdefault(call.index, {"id": "", "name": "", "args": ""})
@@ -98,7 +100,10 @@ class OpenAICompatibleProvider:
             ToolCall(slot["id"] or f"call_{index}", slot["name"], _arguments(slot["args"]))
             for index, slot in sorted(pending.items())
         ]
-        yield Delta(tool_calls=calls, usage=usage or Usage(), model=model)
+        if usage is None:  # servers that do not honour stream_options (llama.cpp's)
+            prompt_chars = sum(len(m.content or "") for m in request.messages)
+            usage = Usage(max(1, prompt_chars // 4), chunks + len(calls), estimated=True)
+        yield Delta(tool_calls=calls, usage=usage, model=model)
 
 
 def _arguments(raw: str) -> dict[str, Any]:
