@@ -8,7 +8,7 @@ SHARED ?= ../shared
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgresql lint format bench install install-dev system-deps services pgvector clean
+.PHONY: run test test-deps test-sqlite test-postgresql lint format bench install install-dev system-deps services pgvector clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,10 @@ services:
 pgvector:
 	@bash scripts/pgvector.sh $(SHARED)
 
-test: install-dev pgvector services
+test-deps:
+	@bash scripts/system-deps.sh --test
+
+test: install-dev test-deps pgvector services
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql
 

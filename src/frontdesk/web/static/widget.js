@@ -33,6 +33,7 @@
     root.setAttribute("data-frontdesk-widget", "");
     var bubble = el("button", "width:56px;height:56px;border-radius:50%;border:0;color:#fff;cursor:pointer;font-size:24px;background:" + color, "💬");
     bubble.setAttribute("aria-label", "Chat with " + agent.name);
+    bubble.setAttribute("data-frontdesk-launcher", "");
     var panel = el("div", "display:none;flex-direction:column;width:340px;height:460px;background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.2);overflow:hidden;margin-bottom:12px");
     var head = el("div", "padding:12px 16px;color:#fff;font-weight:600;background:" + color, agent.name);
     var log = el("div", "flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px");
