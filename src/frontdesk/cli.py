@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from typing import Annotated
 
@@ -60,6 +61,8 @@ def _serve(host: str, port: int, reload: bool, workers: int = 1, embedded: bool 
     settings = _settings()
     configure_logging(settings)
     _run_migrations(settings)
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it; a clean stop exits 0.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         "frontdesk.app:app_factory",
         factory=True,
