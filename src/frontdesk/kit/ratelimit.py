@@ -70,11 +70,14 @@ class RateLimiter:
         reset = math.ceil(stats.reset_time)
         state = LimitState(item.amount, max(stats.remaining, 0), reset)
         if not allowed:
-            retry_after = max(1, reset - int(time.time()))
+            retry_after = max(1, math.ceil(stats.reset_time - time.time()))
             raise RateLimited(
                 f"Rate limit of {limit} exceeded; retry in {retry_after} s",
                 details={"limit": limit, "retry_after": retry_after},
-                headers={"Retry-After": str(retry_after)},
+                headers={
+                    "Retry-After": str(retry_after),
+                    **{k.decode(): v.decode() for k, v in state.headers()},
+                },
             )
         return state
 
