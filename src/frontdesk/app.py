@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 
 from frontdesk import __version__
@@ -90,6 +89,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="AI agents that answer a business's chats and phone calls.",
         lifespan=lifespan,
+        # FastAPI's OpenTelemetry hooks cost on every request; on only when asked for.
+        telemetry={
+            "tracing": settings.telemetry,
+            "metrics": settings.telemetry,
+            "logs": settings.telemetry,
+        },
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -103,21 +108,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     for router in ROUTERS:
         app.include_router(router)
-    # Bearer tokens, never cookies: any site may call the API (the widget runs on customers' sites).
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["*"],
-        allow_headers=["*"],
-        expose_headers=[
-            "X-Request-ID",
-            "X-RateLimit-Limit",
-            "X-RateLimit-Remaining",
-            "X-RateLimit-Reset",
-            "Retry-After",
-        ],
-        max_age=600,
-    )
     app.add_middleware(
         HTTPEdgeMiddleware,
         max_body_bytes=settings.max_body_bytes,

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     public_agent_rate_limit: str = "600/minute"  # per agent, all visitors together
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    telemetry: bool = False  # FastAPI's OpenTelemetry spans and metrics (needs an OTel SDK)
     log_format: Literal["auto", "json", "console"] = "auto"
 
     access_token_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 86400)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yake
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+if TYPE_CHECKING:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 POSITIVE, NEGATIVE = 0.05, -0.05
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -26,6 +26,8 @@ class Analysis:
 
 @lru_cache
 def _vader() -> SentimentIntensityAnalyzer:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
     return SentimentIntensityAnalyzer()
 
 
@@ -42,6 +44,8 @@ def sentiment(text: str) -> tuple[str, float]:
 def key_phrases(text: str, top: int = 5, language: str = "en") -> list[str]:
     if len(text.split()) < 3:
         return []
+    import yake  # loaded on first use: it pulls in networkx (a quarter second)
+
     extractor = yake.KeywordExtractor(lan=language[:2], n=2, top=top * 2, dedupLim=0.7)
     phrases: list[str] = []
     for phrase, _score in extractor.extract_keywords(text):

@@ -49,7 +49,19 @@ def _bearer(request: Request) -> str:
 async def _from_api_key(
     request: Request, session: AsyncSession, token: str
 ) -> tuple[uuid.UUID, uuid.UUID, Role]:
-    key = await session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_token(token)))
+    # Columns, not the entity: this runs on every request made with a key.
+    key = (
+        await session.execute(
+            select(
+                ApiKey.id,
+                ApiKey.workspace_id,
+                ApiKey.role,
+                ApiKey.revoked_at,
+                ApiKey.expires_at,
+                ApiKey.last_used_at,
+            ).where(ApiKey.key_hash == hash_token(token))
+        )
+    ).first()
     now = datetime.now(UTC)
     if key is None:
         raise Unauthenticated("Unknown API key", "AUTH_TOKEN_INVALID")

@@ -15,7 +15,7 @@ from frontdesk.conversations import schemas
 from frontdesk.conversations import service as conversation_service
 from frontdesk.conversations.models import Conversation, Message
 from frontdesk.crm import contacts as contact_service
-from frontdesk.db.session import Session
+from frontdesk.db.session import Session, WriteSession
 from frontdesk.engine import turn
 from frontdesk.errors import AppError
 from frontdesk.kit.pagination import Page, PaginationParams
@@ -77,7 +77,7 @@ async def create_conversation(
 
 @router.get("/{conversation_id}")
 async def get_conversation(
-    conversation_id: uuid.UUID, auth: ReadAuth, session: Session
+    conversation_id: uuid.UUID, auth: ReadAuth, session: WriteSession
 ) -> schemas.ConversationDetail:
     """A conversation with its messages; reading it as a member clears `unread_count`."""
     conversation, messages = await conversation_service.read(

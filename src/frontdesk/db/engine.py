@@ -54,7 +54,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 
 def read_only(engine: AsyncEngine) -> AsyncEngine:
-    """The engine for transactions that never write (GET requests, health checks)."""
+    """The engine for sessions that never write (GET requests, health checks). On PostgreSQL
+    they run in autocommit: no BEGIN/COMMIT round trips around their reads."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(**{READ_ONLY: True}, isolation_level="AUTOCOMMIT")
     return engine.execution_options(**{READ_ONLY: True})
 
 

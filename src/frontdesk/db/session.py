@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,12 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    maker: async_sessionmaker[AsyncSession] = (
-        request.app.state.read_sessionmaker
-        if request.method in _READ_METHODS
-        else request.app.state.sessionmaker
-    )
+@asynccontextmanager
+async def _session(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     async with maker() as session:
         try:
             yield session
@@ -27,6 +24,21 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """Read-only for GET (deferred on SQLite, autocommit on PostgreSQL), writing otherwise."""
+    read = request.method in _READ_METHODS
+    state = request.app.state
+    async with _session(state.read_sessionmaker if read else state.sessionmaker) as session:
+        yield session
+
+
+async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """For the few GET routes that also write (reading a conversation clears its unread count)."""
+    async with _session(request.app.state.sessionmaker) as session:
+        yield session
+
+
 # scope="function": the commit happens before the response is sent, so a failed commit is
 # reported to the client instead of being lost after a 2xx.
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
+WriteSession = Annotated[AsyncSession, Depends(get_write_session, scope="function")]

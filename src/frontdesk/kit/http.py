@@ -54,6 +54,8 @@ class HTTPEdgeMiddleware:
         state: dict[str, Any] = scope.setdefault("state", {})
         status_holder = [0]
 
+        cross_origin = "origin" in headers
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder[0] = message["status"]
@@ -61,12 +63,17 @@ class HTTPEdgeMiddleware:
                 limit: LimitState | None = state.get(RATELIMIT_STATE)
                 if limit is not None:
                     extra.extend(limit.headers())
+                if cross_origin:
+                    extra.extend(_CORS)
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         try:
             path: str = scope["path"]
             method: str = scope["method"]
+            if method == "OPTIONS" and cross_origin and "access-control-request-method" in headers:
+                await _preflight(send_with_headers, headers)
+                return
             if method in _BODY_METHODS and path.startswith("/v1/"):
                 receive = self._check_body(headers, receive)
                 if (
@@ -167,6 +174,34 @@ class HTTPEdgeMiddleware:
             await idempotency.finish(
                 maker, claimed, captured["status"], captured["type"], b"".join(captured["chunks"])
             )
+
+
+# The API takes bearer tokens, never cookies, so any site may call it: the widget runs on
+# customers' own sites. (A web_chat channel's allowed origins are checked by the public routes.)
+_CORS = [
+    (b"access-control-allow-origin", b"*"),
+    (
+        b"access-control-expose-headers",
+        b"X-Request-ID, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, "
+        b"Retry-After, Idempotent-Replayed",
+    ),
+]
+
+
+async def _preflight(send: Send, headers: Headers) -> None:
+    allowed = headers.get("access-control-request-headers", "authorization, content-type")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 204,
+            "headers": [
+                (b"access-control-allow-methods", b"GET, POST, PUT, PATCH, DELETE, OPTIONS"),
+                (b"access-control-allow-headers", allowed.encode("latin-1")[:1000]),
+                (b"access-control-max-age", b"600"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": b""})
 
 
 def _capped(receive: Receive, cap: int) -> Receive:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from frontdesk.llm.anthropic_provider import AnthropicProvider
 from frontdesk.llm.base import LLMUnavailable, Provider, Usage
 from frontdesk.llm.local import MODEL_NAME, LocalProvider
-from frontdesk.llm.openai_compat import OpenAICompatibleProvider
 from frontdesk.llm.scripted import ScriptedProvider
 
 # USD per million tokens (prompt, completion); override with FRONTDESK_LLM_PRICES.
@@ -40,11 +38,16 @@ def provider_for(config: dict[str, Any], secret: str | None = None) -> Provider:
         return local_provider()
     if kind == "scripted":
         return ScriptedProvider(config.get("script"))
+    # The SDKs take a second to import: only when an agent uses them (fast start-up).
     if kind == "openai":
+        from frontdesk.llm.openai_compat import OpenAICompatibleProvider
+
         return OpenAICompatibleProvider(
             config.get("base_url"), secret, config.get("model") or "gpt-4o-mini"
         )
     if kind == "anthropic":
+        from frontdesk.llm.anthropic_provider import AnthropicProvider
+
         return AnthropicProvider(
             config.get("base_url"), secret, config.get("model") or "claude-3-5-haiku-latest"
         )
