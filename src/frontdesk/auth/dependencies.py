@@ -7,13 +7,15 @@ the user is a member of, or a subaccount of the principal's own workspace. Anyth
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
+import structlog
 from fastapi import Depends, Request
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.auth import security
@@ -29,6 +31,10 @@ from frontdesk.tenancy.roles import Role
 
 WORKSPACE_HEADER = "frontdesk-workspace"
 _LAST_USED_GRANULARITY = timedelta(minutes=5)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_touched: dict[uuid.UUID, datetime] = {}
+_pending: set[asyncio.Task[None]] = set()
+log = structlog.get_logger("frontdesk.auth")
 
 
 def client_ip(request: Request) -> str | None:
@@ -46,22 +52,21 @@ def _bearer(request: Request) -> str:
     return token
 
 
+# Built once, columns rather than the entity: this runs on every request made with a key.
+_KEY_LOOKUP = select(
+    ApiKey.id,
+    ApiKey.workspace_id,
+    ApiKey.role,
+    ApiKey.revoked_at,
+    ApiKey.expires_at,
+    ApiKey.last_used_at,
+).where(ApiKey.key_hash == bindparam("key_hash"))
+
+
 async def _from_api_key(
     request: Request, session: AsyncSession, token: str
 ) -> tuple[uuid.UUID, uuid.UUID, Role]:
-    # Columns, not the entity: this runs on every request made with a key.
-    key = (
-        await session.execute(
-            select(
-                ApiKey.id,
-                ApiKey.workspace_id,
-                ApiKey.role,
-                ApiKey.revoked_at,
-                ApiKey.expires_at,
-                ApiKey.last_used_at,
-            ).where(ApiKey.key_hash == hash_token(token))
-        )
-    ).first()
+    key = (await session.execute(_KEY_LOOKUP, {"key_hash": hash_token(token)})).first()
     now = datetime.now(UTC)
     if key is None:
         raise Unauthenticated("Unknown API key", "AUTH_TOKEN_INVALID")
@@ -70,15 +75,31 @@ async def _from_api_key(
     if key.expires_at is not None and key.expires_at <= now:
         raise Unauthenticated("This API key has expired", "AUTH_TOKEN_EXPIRED")
     if key.last_used_at is None or now - key.last_used_at > _LAST_USED_GRANULARITY:
-        await _touch(request.app.state.sessionmaker, key.id, now)
+        _note_use(request, key.id, now)
     return key.id, key.workspace_id, Role(key.role)
 
 
 async def _touch(maker: async_sessionmaker[AsyncSession], key_id: uuid.UUID, now: datetime) -> None:
     """Record use in a short transaction of its own: the request's may be read-only."""
-    async with maker() as session:
-        await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
-        await session.commit()
+    try:
+        async with maker() as session:
+            await session.execute(
+                update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now)
+            )
+            await session.commit()
+    except Exception:  # best effort: a missed `last_used_at` update is not worth an error
+        log.warning("api_key_last_used_not_recorded", api_key_id=str(key_id), exc_info=True)
+
+
+def _note_use(request: Request, key_id: uuid.UUID, now: datetime) -> None:
+    """`last_used_at`, at most once per key per few minutes per process, off the request path:
+    the request keeps its one connection, and a burst of requests does one update."""
+    if now - _touched.get(key_id, _EPOCH) <= _LAST_USED_GRANULARITY:
+        return
+    _touched[key_id] = now
+    task = asyncio.create_task(_touch(request.app.state.sessionmaker, key_id, now))
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)
 
 
 async def _from_jwt(session: AsyncSession, token: str) -> tuple[uuid.UUID, uuid.UUID, Role]:
