@@ -7,7 +7,6 @@ the user is a member of, or a subaccount of the principal's own workspace. Anyth
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from frontdesk.auth.models import ApiKey, User
 from frontdesk.db.session import Session
 from frontdesk.errors import NotFound, PermissionDenied, Unauthenticated
 from frontdesk.kit.crypto import hash_token
+from frontdesk.kit.http import after_response
 from frontdesk.kit.ratelimit import RateLimiter, remember
 from frontdesk.tenancy.models import Membership, Workspace
 from frontdesk.tenancy.roles import Role
@@ -33,7 +33,6 @@ WORKSPACE_HEADER = "frontdesk-workspace"
 _LAST_USED_GRANULARITY = timedelta(minutes=5)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _touched: dict[uuid.UUID, datetime] = {}
-_pending: set[asyncio.Task[None]] = set()
 log = structlog.get_logger("frontdesk.auth")
 
 
@@ -92,14 +91,13 @@ async def _touch(maker: async_sessionmaker[AsyncSession], key_id: uuid.UUID, now
 
 
 def _note_use(request: Request, key_id: uuid.UUID, now: datetime) -> None:
-    """`last_used_at`, at most once per key per few minutes per process, off the request path:
-    the request keeps its one connection, and a burst of requests does one update."""
+    """`last_used_at`, at most once per key per few minutes per process, written after the
+    response: the request holds one connection at a time, and a burst does one update."""
     if now - _touched.get(key_id, _EPOCH) <= _LAST_USED_GRANULARITY:
         return
     _touched[key_id] = now
-    task = asyncio.create_task(_touch(request.app.state.sessionmaker, key_id, now))
-    _pending.add(task)
-    task.add_done_callback(_pending.discard)
+    maker = request.app.state.sessionmaker
+    after_response(request.scope, lambda: _touch(maker, key_id, now))
 
 
 async def _from_jwt(session: AsyncSession, token: str) -> tuple[uuid.UUID, uuid.UUID, Role]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -21,6 +22,14 @@ from frontdesk.kit.ratelimit import STATE_KEY as RATELIMIT_STATE
 from frontdesk.kit.ratelimit import LimitState
 
 log = structlog.get_logger("frontdesk.http")
+
+AFTER_KEY = "frontdesk.after_response"
+
+
+def after_response(scope: Scope, work: Callable[[], Awaitable[None]]) -> None:
+    """Run `work` once the response is sent (best effort, not durable: use a job for that)."""
+    scope.setdefault("state", {}).setdefault(AFTER_KEY, []).append(work)
+
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -93,6 +102,11 @@ class HTTPEdgeMiddleware:
                 scope, receive, send_with_headers
             )
         finally:
+            for work in state.pop(AFTER_KEY, ()):
+                try:
+                    await work()
+                except Exception:
+                    log.exception("after_response_failed")
             log.info(
                 "request",
                 method=scope["method"],
