@@ -236,7 +236,7 @@ async def run_import(session: AsyncSession, job: ContactImport) -> None:
             events.append(("lead.created", payload, contact.id))
         outcome.created += 1
     if new_rows:
-        await session.execute(insert(Contact), _columns_to_db(new_rows))
+        await session.execute(insert(Contact), new_rows)
     await event_service.emit_many(session, job.workspace_id, events)
     job.status = "completed"
     job.total_rows = outcome.total
@@ -246,11 +246,6 @@ async def run_import(session: AsyncSession, job: ContactImport) -> None:
     job.failed_count = outcome.failed
     job.errors = outcome.errors
     job.content = None  # the rows now live in contacts; the file is not kept
-
-
-def _columns_to_db(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Mapper attribute names to column names (`extra` is stored as `metadata`)."""
-    return [{("metadata" if k == "extra" else k): v for k, v in r.items()} for r in rows]
 
 
 @job_handler(IMPORT_JOB, retry=RetryPolicy((30, 300)), timeout=1800)
