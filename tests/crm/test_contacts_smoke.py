@@ -11,6 +11,10 @@ PEOPLE = [
     {"first_name": "Björk", "last_name": "Guðmundsdóttir", "phone_number": "+3545511111"},
     {"name": "山田 太郎", "email": "taro@example.jp"},
     {"name": "Ann Lee", "email": "ann.lee@acme.com", "company_name": "Acme Inc."},
+    {"name": "Дмитрий Иванов", "phone_number": "+74951234567"},
+    {"name": "Ελένη Παπαδοπούλου"},
+    {"name": "فاطمة الزهراء"},
+    {"name": "Jean-Luc D’Angelo"},
 ]
 
 
@@ -31,6 +35,13 @@ PEOPLE = [
         ("acme", ["Ann Lee"]),
         ("dublin bikes", ["Siobhán O'Brien"]),
         ("nobody", []),
+        ("дмитрий", ["Дмитрий Иванов"]),
+        ("Ивано", ["Дмитрий Иванов"]),
+        ("ελενη", ["Ελένη Παπαδοπούλου"]),
+        ("فاطمة", ["فاطمة الزهراء"]),
+        ("jeanluc", ["Jean-Luc D’Angelo"]),
+        ("d'angelo", ["Jean-Luc D’Angelo"]),
+        ("(495) 123-45-67", ["Дмитрий Иванов"]),
     ],
 )
 async def test_search(

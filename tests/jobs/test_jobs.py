@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -193,3 +194,31 @@ async def test_scheduler_fires_each_occurrence_once(
         assert [j.run_at.minute for j in await fired()] == [5, 10]
     finally:
         scheduler._STATIC.pop(name, None)
+
+
+@job_handler("test.slow")
+async def slow(ctx: JobContext, payload: dict[str, Any]) -> None:
+    await asyncio.sleep(30)
+
+
+async def test_shutdown_hands_back_unfinished_jobs(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    settings: Settings,
+) -> None:
+    await job_service.enqueue(session, "test.slow", {})
+    await session.commit()
+    quick = settings.model_copy(update={"worker_shutdown_grace_seconds": 0.1})
+    worker = Worker(sessionmaker, quick, concurrency=1)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    for _ in range(100):
+        await asyncio.sleep(0.02)
+        if worker._inflight:
+            break
+    stop.set()
+    await running
+    [job] = await _jobs(session)
+    assert job.status == "queued"
+    assert job.attempts == 0, "a handed-back job keeps its attempts"
+    assert job.locked_by is None
