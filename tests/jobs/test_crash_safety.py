@@ -127,3 +127,47 @@ async def test_killed_worker_loses_no_delivery(
         if first.poll() is None:
             first.kill()
         receiver.stop()
+
+
+async def test_slow_receiver_does_not_stall_others(
+    fresh_engine: tuple[str, AsyncEngine], tmp_root: Path
+) -> None:
+    url, engine = fresh_engine
+    slow, fast = Receiver(delay=5).start(), Receiver().start()
+    maker = create_sessionmaker(engine)
+    async with maker() as session:
+        workspace = Workspace(name="Two receivers", llm={}, voice={})
+        session.add(workspace)
+        await session.flush()
+        for receiver in (slow, fast):
+            session.add(
+                WebhookEndpoint(
+                    workspace_id=workspace.id,
+                    url=receiver.url,
+                    events=["*"],
+                    enabled=True,
+                    secret_encrypted=secret_box().encrypt("whsec_x"),
+                )
+            )
+        for n in range(40):
+            await event_service.emit(session, workspace.id, "lead.created", {"n": n})
+        await session.commit()
+    data_dir = tmp_root / "two-receivers"
+    data_dir.mkdir(exist_ok=True)
+    worker = _worker(url, data_dir, data_dir / "worker.log")
+    try:
+        started = time.time()
+        await _wait_for(lambda: len(fast.received) >= 40, 30)
+        # The slow one answers in 5 s and holds at most 4 requests at a time: it has had about
+        # four by now, while the fast one got all forty.
+        assert time.time() - started < 15
+        assert len(slow.received) <= 8
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(30)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+        slow.stop()
+        fast.stop()
