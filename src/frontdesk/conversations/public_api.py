@@ -229,8 +229,10 @@ async def public_events(
                     continue
                 if data.get("id") != str(conversation_id):
                     continue
-                if kind == "message.sent" and data.get("message"):
-                    yield ServerSentEvent(event="message", data=json.dumps(data["message"]))
+                message = data.get("message") or {}
+                # The visitor's own stream already carries the AI's replies: only people's here.
+                if kind == "message.sent" and message.get("sender_type") == "member":
+                    yield ServerSentEvent(event="message", data=json.dumps(message))
                 elif kind == "conversation.ended":
                     yield ServerSentEvent(
                         event="ended", data=json.dumps({"reason": data.get("reason")})

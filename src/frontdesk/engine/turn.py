@@ -154,6 +154,10 @@ async def respond(
     provider = registry.provider_for(agent.llm or {}, agent_service.api_key_of(agent))
     settings = agent.llm or {}
     turn = _Turn()
+    # End the transaction before the model thinks (seconds, with tools): no lock or connection
+    # is held meanwhile (on SQLite a writing transaction blocks every other writer). What the
+    # caller added so far, the customer's message, is kept even if the model then fails.
+    await session.commit()
     for _ in range(MAX_TOOL_ROUNDS + 1):
         request = llm.Request(
             messages=messages,

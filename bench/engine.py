@@ -1,0 +1,206 @@
+"""The conversation engine: overhead per turn with an instant scripted model (everything except
+the model), turns/s with 50 concurrent conversations, time to first streamed token over HTTP
+minus the model's own, and the local model's speed with 1 and 4 concurrent chats.
+
+    .venv/bin/python -m bench.engine [--turns 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+import uuid
+
+import httpx
+
+from bench.common import BIN, database, free_port, machine, process, table
+from frontdesk.llm.base import Message, Request
+from frontdesk.llm.local import LocalProvider
+
+
+async def _setup(http: httpx.AsyncClient, provider: str) -> tuple[dict[str, str], str]:
+    account = {"email": f"{uuid.uuid4().hex[:8]}@example.com", "password": "a-long-password"}
+    await http.post("/v1/auth/register", json={**account, "first_name": "E", "last_name": "B"})
+    token = (await http.post("/v1/auth/login", json=account)).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    agent = await http.post(
+        "/v1/agents",
+        headers=headers,
+        json={
+            "name": "Bench",
+            "type": "chat",
+            "prompt": "You are {{agent_name}}. Answer in one short sentence.",
+            "llm": {"provider": provider, "temperature": 0, "max_tokens": 40},
+        },
+    )
+    return headers, agent.json()["id"]
+
+
+async def _conversation(http: httpx.AsyncClient, headers: dict[str, str], agent: str) -> str:
+    created = await http.post("/v1/conversations", headers=headers, json={"agent_id": agent})
+    return str(created.json()["id"])
+
+
+async def _turns(url: str, turns: int, concurrency: int) -> tuple[list[float], float, list[float]]:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        headers, agent = await _setup(http, "scripted")
+        conversations = [await _conversation(http, headers, agent) for _ in range(concurrency)]
+        latencies: list[float] = []
+        engine_ms: list[float] = []
+
+        async def talk(conversation: str, count: int) -> None:
+            for n in range(count):
+                started = time.perf_counter()
+                response = await http.post(
+                    f"/v1/conversations/{conversation}/messages",
+                    headers=headers,
+                    json={"content": f"question {n}"},
+                )
+                latencies.append((time.perf_counter() - started) * 1000)
+                engine_ms.append(float(response.json()["reply"]["ai_metadata"]["latency_ms"]))
+
+        started = time.perf_counter()
+        per = max(1, turns // concurrency)
+        await asyncio.gather(*(talk(c, per) for c in conversations))
+        rate = per * concurrency / (time.perf_counter() - started)
+        return latencies, rate, engine_ms
+
+
+async def _first_token(url: str, samples: int) -> tuple[list[float], list[float]]:
+    """Wall time to the first `token` event over HTTP, and the engine's own first_token_ms."""
+    async with httpx.AsyncClient(base_url=url, timeout=120) as http:
+        headers, agent = await _setup(http, "local")
+        conversation = await _conversation(http, headers, agent)
+        wall: list[float] = []
+        model: list[float] = []
+        for n in range(samples + 1):
+            started = time.perf_counter()
+            first = None
+            async with http.stream(
+                "POST",
+                f"/v1/conversations/{conversation}/messages",
+                headers={**headers, "Accept": "text/event-stream"},
+                json={"content": f"Do you sell bikes? ({n})"},
+            ) as stream:
+                async for line in stream.aiter_lines():
+                    if first is None and line.startswith("event: token"):
+                        first = (time.perf_counter() - started) * 1000
+                    if line.startswith("data: ") and '"reply"' in line:
+                        reply = json.loads(line[6:])["reply"]
+                        if n and first is not None:  # the first turn loads the model
+                            wall.append(first)
+                            model.append(float(reply["ai_metadata"]["first_token_ms"]))
+        return wall, model
+
+
+async def _local_speed(concurrent: int) -> tuple[float, float]:
+    """Tokens/s of each chat and first-token ms, with `concurrent` chats at once."""
+    provider = LocalProvider()
+    request = Request(
+        [
+            Message("system", "You are a shop assistant. Answer in two sentences."),
+            Message("user", "What do you sell and when are you open?"),
+        ],
+        temperature=0,
+        max_tokens=64,
+    )
+    async for _ in provider.stream(request):  # load the model
+        pass
+
+    async def one() -> tuple[float, float]:
+        started = time.perf_counter()
+        first = None
+        tokens = 0
+        async for delta in provider.stream(request):
+            if delta.text:
+                tokens += 1
+                if first is None:
+                    first = time.perf_counter() - started
+        total = time.perf_counter() - started
+        return tokens / max(total - (first or 0), 1e-6), (first or 0) * 1000
+
+    results = await asyncio.gather(*(one() for _ in range(concurrent)))
+    return statistics.median(r[0] for r in results), statistics.median(r[1] for r in results)
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(len(ordered) * 0.99) - 1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--turns", type=int, default=300)
+    parser.add_argument("--ttft-samples", type=int, default=10)
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, database("sqlite") as url:
+        port = free_port()
+        env = {
+            "FRONTDESK_DATABASE_URL": url,
+            "FRONTDESK_DATA_DIR": tmp,
+            "FRONTDESK_RATE_LIMIT": "100000000/hour",
+            "FRONTDESK_LOG_LEVEL": "warning",
+            "FRONTDESK_ENV": "production",
+        }
+        base = f"http://127.0.0.1:{port}"
+        with process([str(BIN / "frontdesk"), "serve", "--port", str(port)], env, f"{base}/health"):
+            single, _, engine_single = asyncio.run(_turns(base, args.turns, 1))
+            rows.append(
+                [
+                    "engine time per turn, instant model (ai_metadata.latency_ms)",
+                    f"{statistics.median(engine_single):.1f}",
+                    f"{_p99(engine_single):.1f}",
+                ]
+            )
+            rows.append(
+                [
+                    "HTTP turn (POST message, reply stored), 1 conversation",
+                    f"{statistics.median(single):.1f}",
+                    f"{_p99(single):.1f}",
+                ]
+            )
+            many, rate, _ = asyncio.run(_turns(base, args.turns, 50))
+            rows.append(
+                [
+                    f"HTTP turn, 50 concurrent conversations ({rate:.0f} turns/s)",
+                    f"{statistics.median(many):.1f}",
+                    f"{_p99(many):.1f}",
+                ]
+            )
+            wall, model = asyncio.run(_first_token(base, args.ttft_samples))
+            gap = [w - m for w, m in zip(wall, model, strict=True)]
+            rows.append(
+                [
+                    "first token over HTTP minus the engine's first token, local model",
+                    f"{statistics.median(gap):.1f}",
+                    f"{_p99(gap):.1f}",
+                ]
+            )
+            rows.append(
+                [
+                    "first token over HTTP, local model",
+                    f"{statistics.median(wall):.1f}",
+                    f"{_p99(wall):.1f}",
+                ]
+            )
+    for concurrent in (1, 4):
+        speed, first = asyncio.run(_local_speed(concurrent))
+        rows.append(
+            [
+                f"local model, {concurrent} concurrent chat(s), {speed:.0f} tokens/s each: "
+                "first token",
+                f"{first:.0f}",
+                "",
+            ]
+        )
+    print(f"machine: {machine()}; SQLite, embedded `frontdesk serve`")
+    print(table(["what", "median ms", "p99 ms"], rows))
+
+
+if __name__ == "__main__":
+    main()
