@@ -6,7 +6,7 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, TextClause, or_, select, text
+from sqlalchemy import Select, TextClause, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.audit import service as audit_service
@@ -194,7 +194,21 @@ async def list_contacts(
 ) -> tuple[list[Contact], int]:
     dialect = session.get_bind().dialect.name
     stmt = list_statement(scope, dialect, search_query, lead_status, tag)
-    return await paginate(session, stmt, pagination)
+    if not search_query:
+        return await paginate(session, stmt, pagination)
+    # A search scans the index once: the page and the number of matches from one query.
+    rows = (
+        await session.execute(
+            stmt.add_columns(func.count().over().label("total"))
+            .limit(pagination.limit)
+            .offset(pagination.offset)
+        )
+    ).all()
+    if rows:
+        return [row[0] for row in rows], int(rows[0].total)
+    if pagination.offset == 0:
+        return [], 0
+    return await paginate(session, stmt, pagination)  # past the end: count on its own
 
 
 async def get(session: AsyncSession, scope: WorkspaceScope, contact_id: uuid.UUID) -> Contact:
