@@ -135,26 +135,15 @@ async def reply_events(
             )
 
 
-@router.post(
-    "/{conversation_id}/messages",
-    response_model=schemas.Exchange | schemas.Message,
-    responses={200: {"content": {"text/event-stream": {}}}},
-)
-async def post_message(
-    conversation_id: uuid.UUID,
-    data: schemas.MessageCreate,
-    auth: InboxAuth,
-    session: Session,
+async def answer(
     request: Request,
-) -> schemas.Exchange | schemas.Message | Response:
-    """As the customer (default): the message and the AI's reply, streamed as SSE with
-    `Accept: text/event-stream`. As `member`: a human reply. As `note`: an internal note."""
-    scope = scope_of(auth)
-    conversation = await conversation_service.get(session, scope, conversation_id)
-    if data.sender_type in ("member", "note"):
-        note = await conversation_service.add_member_message(session, auth, conversation, data)
-        return conversation_service.message_schema(note)
-    stored = await conversation_service.add_customer_message(session, conversation, data)
+    session: AsyncSession,
+    scope: WorkspaceScope,
+    conversation: Conversation,
+    stored: Message,
+) -> schemas.Exchange | Response:
+    """The AI's answer to the customer's stored message: streamed when the client asks for
+    `text/event-stream`, else in the response (null while a member has the conversation)."""
     customer = conversation_service.message_schema(stored)
     if wants_stream(request):
         return EventSourceResponse(
@@ -175,6 +164,29 @@ async def post_message(
                 )
                 reply = conversation_service.message_schema(item.message)
     return schemas.Exchange(message=customer, reply=reply)
+
+
+@router.post(
+    "/{conversation_id}/messages",
+    response_model=schemas.Exchange | schemas.Message,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def post_message(
+    conversation_id: uuid.UUID,
+    data: schemas.MessageCreate,
+    auth: InboxAuth,
+    session: Session,
+    request: Request,
+) -> schemas.Exchange | schemas.Message | Response:
+    """As the customer (default): the message and the AI's reply, streamed as SSE with
+    `Accept: text/event-stream`. As `member`: a human reply. As `note`: an internal note."""
+    scope = scope_of(auth)
+    conversation = await conversation_service.get(session, scope, conversation_id)
+    if data.sender_type in ("member", "note"):
+        note = await conversation_service.add_member_message(session, auth, conversation, data)
+        return conversation_service.message_schema(note)
+    stored = await conversation_service.add_customer_message(session, conversation, data)
+    return await answer(request, session, scope, conversation, stored)
 
 
 @router.post("/{conversation_id}/status")

@@ -17,11 +17,10 @@ from frontdesk.auth import security
 from frontdesk.auth.dependencies import client_ip
 from frontdesk.conversations import schemas
 from frontdesk.conversations import service as conversation_service
-from frontdesk.conversations.api import reply_events, wants_stream
+from frontdesk.conversations.api import answer
 from frontdesk.crm import contacts as contact_service
 from frontdesk.crm.schemas import ContactCreate
 from frontdesk.db.session import Session
-from frontdesk.engine import turn
 from frontdesk.errors import NotFound, Unauthenticated
 from frontdesk.events.live import LiveBroker
 from frontdesk.kit.ratelimit import RateLimiter, remember
@@ -174,26 +173,7 @@ async def post_public_message(
         conversation,
         schemas.MessageCreate(content=data.content, attachments=data.attachments),
     )
-    customer = conversation_service.message_schema(stored)
-    if wants_stream(request):
-        return EventSourceResponse(
-            reply_events(
-                request.app.state.sessionmaker,
-                request.app.state.http,
-                scope,
-                conversation.id,
-                customer,
-            )
-        )
-    reply = None
-    if conversation_service.can_reply(conversation):
-        async for item in turn.respond(session, request.app.state.http, conversation):
-            if isinstance(item, turn.Done):
-                await conversation_service.finish_reply(
-                    session, conversation, item.message, item.ended
-                )
-                reply = conversation_service.message_schema(item.message)
-    return schemas.Exchange(message=customer, reply=reply)
+    return await answer(request, session, scope, conversation, stored)
 
 
 @router.get(
