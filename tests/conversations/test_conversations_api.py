@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.tenancy.roles import Role
+from tests.fixtures.factories import Account, make_account
+
+
+async def _start(client: httpx.AsyncClient, account: Account, **fields: Any) -> dict[str, Any]:
+    agent = (
+        await client.post(
+            "/v1/agents",
+            headers=account.headers,
+            json={"name": "A", "type": "chat", "llm": {"provider": "scripted"}},
+        )
+    ).json()
+    created = await client.post(
+        "/v1/conversations", headers=account.headers, json={"agent_id": agent["id"], **fields}
+    )
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
+async def test_routes_of_another_workspace_are_404(
+    client: httpx.AsyncClient, owner: Account, stranger: Account
+) -> None:
+    conversation = await _start(client, owner)
+    base = f"/v1/conversations/{conversation['id']}"
+    calls = [
+        ("GET", base, None),
+        ("GET", f"{base}/messages", None),
+        ("POST", f"{base}/messages", {"content": "hi"}),
+        ("POST", f"{base}/status", {"status": "ended"}),
+        ("POST", f"{base}/tags", {"tag": "x"}),
+        ("DELETE", f"{base}/tags/x", None),
+        ("POST", f"{base}/assign", {"member_id": None}),
+        ("GET", f"{base}/suggest", None),
+    ]
+    for method, path, body in calls:
+        response = await client.request(method, path, headers=stranger.headers, json=body)
+        assert response.status_code == 404, (method, path)
+        assert response.json()["code"] == "CONVERSATION_NOT_FOUND"
+    assert (await client.get("/v1/conversations", headers=stranger.headers)).json()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"content": ""}, "content"),
+        ({"content": "x" * 10_001}, "content"),
+        ({"content": "hi", "sender_type": "robot"}, "sender_type"),
+        ({"text": "hi"}, "content"),
+    ],
+)
+async def test_bad_messages(
+    client: httpx.AsyncClient, owner: Account, body: dict[str, Any], field: str
+) -> None:
+    conversation = await _start(client, owner)
+    response = await client.post(
+        f"/v1/conversations/{conversation['id']}/messages", headers=owner.headers, json=body
+    )
+    assert response.status_code == 400
+    assert field in response.json()["details"]
+
+
+async def test_status_tags_unread_and_filters(
+    client: httpx.AsyncClient, owner: Account, session: AsyncSession
+) -> None:
+    contact = (await client.post("/v1/contacts", headers=owner.headers, json={"name": "K"})).json()
+    conversation = await _start(client, owner, contact_id=contact["id"], channel="web_chat")
+    base = f"/v1/conversations/{conversation['id']}"
+    await client.post(f"{base}/messages", headers=owner.key_headers, json={"content": "hello"})
+    unread = (await client.get("/v1/conversations", headers=owner.headers)).json()["items"][0]
+    assert unread["unread_count"] == 1
+    read = (await client.get(base, headers=owner.headers)).json()
+    assert read["unread_count"] == 0
+    assert [m["sender_type"] for m in read["messages"]] == ["user", "agent"]
+    tagged = await client.post(f"{base}/tags", headers=owner.headers, json={"tag": "urgent"})
+    assert tagged.json()["tags"] == ["urgent"]
+    by_tag = await client.get("/v1/conversations?tag=urgent", headers=owner.headers)
+    assert by_tag.json()["total"] == 1
+    untag = await client.delete(f"{base}/tags/nope", headers=owner.headers)
+    assert untag.status_code == 404
+    pending = await client.post(f"{base}/status", headers=owner.headers, json={"status": "pending"})
+    assert pending.json()["status"] == "pending"
+    bad = await client.post(f"{base}/status", headers=owner.headers, json={"status": "closed"})
+    assert bad.status_code == 400
+    for query, count in (
+        ("status=pending", 1),
+        ("status=ended", 0),
+        ("channel=web_chat", 1),
+        ("channel=sms", 0),
+        (f"contact_id={contact['id']}", 1),
+        ("search=hello", 1),
+        ("search=goodbye", 0),
+    ):
+        listed = await client.get(f"/v1/conversations?{query}", headers=owner.headers)
+        assert listed.json()["total"] == count, query
+    of_contact = await client.get(
+        f"/v1/contacts/{contact['id']}/conversations", headers=owner.headers
+    )
+    assert of_contact.json()["total"] == 1
+    note = await client.post(
+        f"{base}/messages", headers=owner.headers, json={"content": "VIP", "sender_type": "note"}
+    )
+    assert note.json()["sender_type"] == "note"
+    ended = await client.post(f"{base}/status", headers=owner.headers, json={"status": "ended"})
+    assert ended.json()["end_reason"] == "closed_by_member"
+    closed = await client.post(f"{base}/messages", headers=owner.headers, json={"content": "x"})
+    assert closed.json()["code"] == "CONVERSATION_ENDED"
+    viewer = await make_account(session, Role.viewer, workspace=owner.workspace)
+    assert (await client.get(base, headers=viewer.headers)).status_code == 200
+    denied = await client.post(f"{base}/tags", headers=viewer.headers, json={"tag": "x"})
+    assert denied.status_code == 403
+
+
+async def test_suggest_and_disabled_agent(client: httpx.AsyncClient, owner: Account) -> None:
+    conversation = await _start(client, owner)
+    base = f"/v1/conversations/{conversation['id']}"
+    await client.post(f"{base}/messages", headers=owner.headers, json={"content": "price?"})
+    suggestion = await client.get(f"{base}/suggest", headers=owner.headers)
+    assert suggestion.status_code == 200
+    assert suggestion.json()["suggestion"]
+    messages = (await client.get(f"{base}/messages", headers=owner.headers)).json()
+    assert len(messages) == 2, "a suggestion is not sent"
+    agent_id = conversation["agent_id"]
+    await client.patch(f"/v1/agents/{agent_id}", headers=owner.headers, json={"enabled": False})
+    refused = await client.post(
+        "/v1/conversations", headers=owner.headers, json={"agent_id": agent_id}
+    )
+    assert refused.json()["code"] == "AGENT_DISABLED"
+    unknown = await client.post(
+        "/v1/conversations",
+        headers=owner.headers,
+        json={"agent_id": "00000000-0000-0000-0000-000000000009"},
+    )
+    assert unknown.json()["code"] == "AGENT_NOT_FOUND"
+
+
+async def test_unavailable_model_is_503_not_500(client: httpx.AsyncClient, owner: Account) -> None:
+    agent = (
+        await client.post(
+            "/v1/agents",
+            headers=owner.headers,
+            json={
+                "name": "Remote",
+                "type": "chat",
+                "llm": {"provider": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": "k"},
+            },
+        )
+    ).json()
+    conversation = (
+        await client.post(
+            "/v1/conversations", headers=owner.headers, json={"agent_id": agent["id"]}
+        )
+    ).json()
+    url = f"/v1/conversations/{conversation['id']}/messages"
+    response = await client.post(url, headers=owner.headers, json={"content": "hi"})
+    assert response.status_code == 503
+    assert response.json()["code"] == "LLM_UNAVAILABLE"
+    kept = (await client.get(url, headers=owner.headers)).json()
+    assert [m["content"] for m in kept] == ["hi"], "the customer's message is kept"
