@@ -51,7 +51,6 @@ class AnthropicProvider:
         kwargs: dict[str, Any] = {
             "model": request.model or self.default_model,
             "max_tokens": request.max_tokens,
-            "temperature": min(request.temperature, 1.0),
             "messages": messages,
             "stream": True,
             "timeout": request.timeout,

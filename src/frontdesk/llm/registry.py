@@ -17,7 +17,7 @@ PRICES: dict[str, tuple[Decimal, Decimal]] = {
     "gpt-4o": (Decimal("2.50"), Decimal("10.00")),
     "gpt-4.1-mini": (Decimal("0.40"), Decimal("1.60")),
     "gpt-4.1": (Decimal("2.00"), Decimal("8.00")),
-    "claude-3-5-haiku-latest": (Decimal("0.80"), Decimal("4.00")),
+    "claude-haiku-4-5": (Decimal("1.00"), Decimal("5.00")),
     "claude-sonnet-4-0": (Decimal("3.00"), Decimal("15.00")),
 }
 
@@ -49,7 +49,7 @@ def provider_for(config: dict[str, Any], secret: str | None = None) -> Provider:
         from frontdesk.llm.anthropic_provider import AnthropicProvider
 
         return AnthropicProvider(
-            config.get("base_url"), secret, config.get("model") or "claude-3-5-haiku-latest"
+            config.get("base_url"), secret, config.get("model") or "claude-haiku-4-5"
         )
     raise LLMUnavailable(f"Unknown llm provider {kind!r}", "LLM_PROVIDER_UNAVAILABLE")
 
