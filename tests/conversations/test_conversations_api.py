@@ -126,7 +126,7 @@ async def test_suggest_and_disabled_agent(client: httpx.AsyncClient, owner: Acco
     assert suggestion.status_code == 200
     assert suggestion.json()["suggestion"]
     messages = (await client.get(f"{base}/messages", headers=owner.headers)).json()
-    assert len(messages) == 2, "a suggestion is not sent"
+    assert messages["total"] == 2, "a suggestion is not sent"
     agent_id = conversation["agent_id"]
     await client.patch(f"/v1/agents/{agent_id}", headers=owner.headers, json={"enabled": False})
     refused = await client.post(
@@ -162,5 +162,5 @@ async def test_unavailable_model_is_503_not_500(client: httpx.AsyncClient, owner
     response = await client.post(url, headers=owner.headers, json={"content": "hi"})
     assert response.status_code == 503
     assert response.json()["code"] == "LLM_UNAVAILABLE"
-    kept = (await client.get(url, headers=owner.headers)).json()
+    kept = (await client.get(url, headers=owner.headers)).json()["items"]
     assert [m["content"] for m in kept] == ["hi"], "the customer's message is kept"

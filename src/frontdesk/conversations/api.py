@@ -88,12 +88,12 @@ async def get_conversation(
 
 @router.get("/{conversation_id}/messages")
 async def list_messages(
-    conversation_id: uuid.UUID, auth: ReadAuth, session: Session
-) -> list[schemas.Message]:
+    conversation_id: uuid.UUID, auth: ReadAuth, session: Session, pagination: PaginationParams
+) -> Page[schemas.Message]:
     """The conversation's messages, oldest first."""
     conversation = await conversation_service.get(session, scope_of(auth), conversation_id)
-    messages = await conversation_service.messages_of(session, conversation.id)
-    return [conversation_service.message_schema(m) for m in messages]
+    items, total = await conversation_service.page_of_messages(session, conversation.id, pagination)
+    return Page.of([conversation_service.message_schema(m) for m in items], total, pagination)
 
 
 def wants_stream(request: Request) -> bool:

@@ -23,6 +23,7 @@ from frontdesk.crm.schemas import ContactCreate
 from frontdesk.db.session import Session
 from frontdesk.errors import NotFound, Unauthenticated
 from frontdesk.events.live import LiveBroker
+from frontdesk.kit.pagination import Page, PaginationParams
 from frontdesk.kit.ratelimit import RateLimiter, remember
 from frontdesk.kit.schemas import Input, Schema
 from frontdesk.tenancy.scope import WorkspaceScope, system_scope
@@ -144,13 +145,15 @@ def _scope(claims: security.VisitorClaims) -> WorkspaceScope:
 
 @router.get("/conversations/{conversation_id}/messages", dependencies=[PublicLimit])
 async def list_public_messages(
-    conversation_id: uuid.UUID, session: Session, request: Request
-) -> list[schemas.Message]:
-    """The conversation so far, without internal notes."""
+    conversation_id: uuid.UUID, session: Session, request: Request, pagination: PaginationParams
+) -> Page[schemas.Message]:
+    """The conversation so far, oldest first, without internal notes."""
     claims = _visitor(request, conversation_id)
     conversation = await conversation_service.get(session, _scope(claims), conversation_id)
-    messages = await conversation_service.messages_of(session, conversation.id)
-    return [conversation_service.message_schema(m) for m in messages if m.sender_type != "note"]
+    items, total = await conversation_service.page_of_messages(
+        session, conversation.id, pagination, include_notes=False
+    )
+    return Page.of([conversation_service.message_schema(m) for m in items], total, pagination)
 
 
 @router.post(

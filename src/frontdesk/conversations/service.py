@@ -65,6 +65,18 @@ async def messages_of(session: AsyncSession, conversation_id: uuid.UUID) -> list
     return list(rows.all())
 
 
+async def page_of_messages(
+    session: AsyncSession,
+    conversation_id: uuid.UUID,
+    pagination: Pagination,
+    include_notes: bool = True,
+) -> tuple[list[Message], int]:
+    stmt = select(Message).where(Message.conversation_id == conversation_id)
+    if not include_notes:
+        stmt = stmt.where(Message.sender_type != "note")
+    return await paginate(session, stmt.order_by(Message.created_at, Message.id), pagination)
+
+
 def _add_message(
     session: AsyncSession,
     conversation: Conversation,

@@ -75,9 +75,9 @@
     try { saved = JSON.parse(sessionStorage.getItem(storeKey()) || "null"); } catch (e) { saved = null; }
     if (saved) {
       state.conversation = saved.conversation; state.token = saved.token;
-      return api("/v1/public/conversations/" + state.conversation + "/messages").then(function (r) {
+      return api("/v1/public/conversations/" + state.conversation + "/messages?limit=100").then(function (r) {
         if (!r.ok) { sessionStorage.removeItem(storeKey()); state.token = null; return start(); }
-        return r.json().then(function (messages) { messages.forEach(function (m) { show(m); }); listen(); });
+        return r.json().then(function (page) { page.items.forEach(function (m) { show(m); }); listen(); });
       });
     }
     return api("/v1/public/conversations", { method: "POST", body: JSON.stringify({ agent_id: agentId }) })
