@@ -76,7 +76,10 @@ async def test_request_id(client: httpx.AsyncClient) -> None:
     assert hostile.headers["x-request-id"] != "a b\x7f" * 50
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=-1", "offset=-1", "limit=x"])
+@pytest.mark.parametrize(
+    "query",
+    ["limit=0", "limit=101", "limit=-1", "offset=-1", "limit=x", "offset=2477693261643034656768"],
+)
 async def test_pagination_bounds(client: httpx.AsyncClient, owner: Account, query: str) -> None:
     _envelope(
         await client.get(f"/v1/members?{query}", headers=owner.headers), 400, "VALIDATION_ERROR"

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 T = TypeVar("T")
 
 MAX_LIMIT = 100
+MAX_OFFSET = 1_000_000_000  # beyond any list; keeps the value inside a database integer
 
 
 class Page(BaseModel, Generic[T]):
@@ -34,7 +35,7 @@ class Pagination:
 
 def _pagination(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (1-100)")] = 20,
-    offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")] = 0,
 ) -> Pagination:
     return Pagination(limit=limit, offset=offset)
 
