@@ -116,6 +116,7 @@ def base_app(settings: Settings, engine: AsyncEngine) -> FastAPI:
 def app(base_app: FastAPI, sessionmaker: async_sessionmaker[AsyncSession]) -> FastAPI:
     base_app.state.sessionmaker = sessionmaker
     base_app.state.read_sessionmaker = sessionmaker
+    base_app.state.stream_sessionmaker = sessionmaker
     base_app.state.rate_limiter = RateLimiter()
     return base_app
 

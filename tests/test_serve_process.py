@@ -33,6 +33,16 @@ async def test_serve_register_login_me_and_sigterm(tmp_root: Path) -> None:
                 assert me.json()["email"] == "p@example.com"
                 assert me.json()["role"] == "owner"
                 assert "x-ratelimit-remaining" in me.headers
+                headers = {"Authorization": f"Bearer {login.json()['token']}"}
+                long_name = "0" * 300  # one word: its first_name part is cut to the column
+                created = await http.post(
+                    "/v1/contacts", headers=headers, json={"name": long_name, "email": "e@x.io"}
+                )
+                assert created.status_code == 201, created.text
+                # A streamed export reads through a cursor: real database sessions only.
+                export = await http.get("/v1/contacts/export", headers=headers)
+                assert export.status_code == 200
+                assert "e@x.io" in export.text
                 ready = await http.get("/readiness")
                 assert ready.json() == {
                     "database": "ok",

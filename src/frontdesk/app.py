@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.read_sessionmaker = create_sessionmaker(engine, readonly=True)
+    app.state.stream_sessionmaker = create_sessionmaker(engine, readonly=True, autocommit=False)
     app.state.rate_limiter = RateLimiter(settings.redis_url)
     app.state.broker = create_broker(settings.redis_url)
     app.state.http = outbound_http()

@@ -94,7 +94,7 @@ async def export_contacts(
 ) -> StreamingResponse:
     """Every matching contact as CSV."""
     rows = import_service.export_csv(
-        request.app.state.read_sessionmaker, scope_of(auth), search, lead_status, tag
+        request.app.state.stream_sessionmaker, scope_of(auth), search, lead_status, tag
     )
     return StreamingResponse(
         rows,

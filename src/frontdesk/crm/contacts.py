@@ -47,8 +47,8 @@ def _sync_names(contact: Contact, fields: set[str]) -> None:
         contact.name = joined or None
     elif "name" in fields and not parts_given:
         first, _, last = (contact.name or "").partition(" ")
-        contact.first_name = first or None
-        contact.last_name = last.strip() or None
+        contact.first_name = first[:150] or None  # the parts' columns are half the name's
+        contact.last_name = last.strip()[:150] or None
 
 
 def apply_fields(contact: Contact, data: schemas.ContactFields) -> set[str]:

@@ -54,16 +54,17 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def read_only(engine: AsyncEngine) -> AsyncEngine:
+def read_only(engine: AsyncEngine, autocommit: bool = True) -> AsyncEngine:
     """The engine for sessions that never write (GET requests, health checks). On PostgreSQL
-    they run in autocommit: no BEGIN/COMMIT round trips around their reads."""
-    if engine.dialect.name == "postgresql":
+    they run in autocommit: no BEGIN/COMMIT round trips around their reads; a long streamed
+    read (an export) needs a transaction for its cursor: `autocommit=False`."""
+    if engine.dialect.name == "postgresql" and autocommit:
         return engine.execution_options(**{READ_ONLY: True}, isolation_level="AUTOCOMMIT")
     return engine.execution_options(**{READ_ONLY: True})
 
 
 def create_sessionmaker(
-    engine: AsyncEngine, readonly: bool = False
+    engine: AsyncEngine, readonly: bool = False, autocommit: bool = True
 ) -> async_sessionmaker[AsyncSession]:
-    bind = read_only(engine) if readonly else engine
+    bind = read_only(engine, autocommit) if readonly else engine
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
