@@ -222,3 +222,37 @@ async def test_shutdown_hands_back_unfinished_jobs(
     assert job.status == "queued"
     assert job.attempts == 0, "a handed-back job keeps its attempts"
     assert job.locked_by is None
+
+
+async def test_worker_survives_a_database_outage(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from frontdesk.jobs import worker as worker_module
+
+    await job_service.enqueue(session, "test.record", {"n": 42})
+    await session.commit()
+    real_claim = job_service.claim
+    failures = [OperationalError("SELECT", {}, Exception("connection refused"))]
+
+    async def flaky_claim(*args: Any, **kwargs: Any) -> list[job_service.ClaimedJob]:
+        if failures:
+            raise failures.pop()
+        return await real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(worker_module.job_service, "claim", flaky_claim)
+    monkeypatch.setattr(worker_module, "DATABASE_RETRY_SECONDS", 0.05)
+    worker = Worker(sessionmaker, settings, concurrency=1)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    for _ in range(200):
+        await asyncio.sleep(0.02)
+        if RUNS:
+            break
+    stop.set()
+    await running
+    assert RUNS == [{"payload": {"n": 42}, "attempt": 1}]

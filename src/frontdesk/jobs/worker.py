@@ -24,6 +24,7 @@ from frontdesk.jobs.registry import Defer, JobContext, get_kind
 from frontdesk.settings import Settings
 
 log = structlog.get_logger("frontdesk.jobs")
+DATABASE_RETRY_SECONDS = 2.0
 
 
 @dataclass
@@ -79,8 +80,14 @@ class Worker:
         log.info("worker_started", worker_id=self.worker_id, concurrency=self.concurrency)
         try:
             while not stop.is_set():
-                claimed = await self._claim_and_start()
-                await self._settle()
+                try:
+                    claimed = await self._claim_and_start()
+                    await self._settle()
+                except Exception:
+                    # The database went away (restart, failover): keep the outcomes, try again.
+                    log.exception("worker_loop_failed", worker_id=self.worker_id)
+                    await self._pause(stop, DATABASE_RETRY_SECONDS)
+                    continue
                 if claimed:
                     continue
                 await self._wait(stop, nudge)
@@ -115,6 +122,12 @@ class Worker:
         for job in jobs:
             self._inflight[job.id] = asyncio.create_task(self._execute(job))
         return len(jobs)
+
+    async def _pause(self, stop: asyncio.Event, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(stop.wait(), seconds)
+        except TimeoutError:
+            pass
 
     async def _wait(self, stop: asyncio.Event, nudge: asyncio.Event) -> None:
         waiters = [asyncio.ensure_future(e.wait()) for e in (stop, nudge, self._changed)]
@@ -179,11 +192,25 @@ class Worker:
         if not self._outcomes:
             return
         outcomes, self._outcomes = self._outcomes, _Outcomes()
-        await job_service.succeed(self.sessionmaker, self.worker_id, outcomes.succeeded)
-        for job_id, seconds in outcomes.deferred:
-            await job_service.release(self.sessionmaker, self.worker_id, [job_id], seconds)
-        for job_id, error, delay in outcomes.failed:
-            await job_service.retry_or_fail(self.sessionmaker, self.worker_id, job_id, error, delay)
+        try:
+            await job_service.succeed(self.sessionmaker, self.worker_id, outcomes.succeeded)
+            outcomes.succeeded = []
+            while outcomes.deferred:
+                job_id, seconds = outcomes.deferred[0]
+                await job_service.release(self.sessionmaker, self.worker_id, [job_id], seconds)
+                outcomes.deferred.pop(0)
+            while outcomes.failed:
+                job_id, error, delay = outcomes.failed[0]
+                await job_service.retry_or_fail(
+                    self.sessionmaker, self.worker_id, job_id, error, delay
+                )
+                outcomes.failed.pop(0)
+        except Exception:
+            # Not recorded yet: keep them for the next round (their leases keep them ours).
+            self._outcomes.succeeded[:0] = outcomes.succeeded
+            self._outcomes.deferred[:0] = outcomes.deferred
+            self._outcomes.failed[:0] = outcomes.failed
+            raise
 
     async def _heartbeat(self, stop: asyncio.Event) -> None:
         interval = max(self.lease_seconds / 3, 0.5)
