@@ -28,6 +28,9 @@ from frontdesk.health.api import router as health_router
 from frontdesk.jobs.runtime import Background, outbound_http
 from frontdesk.kit.http import HTTPEdgeMiddleware
 from frontdesk.kit.ratelimit import RateLimiter
+from frontdesk.knowledge import retriever as knowledge_retriever  # noqa: F401 (registers it)
+from frontdesk.knowledge.api import router as knowledge_router
+from frontdesk.knowledge.api import workspace_router as knowledge_search_router
 from frontdesk.notifications.api import router as notifications_router
 from frontdesk.settings import Settings, get_settings
 from frontdesk.telephony.api import router as phone_numbers_router
@@ -56,6 +59,8 @@ ROUTERS = (
     actions_router,
     conversations_router,
     contact_conversations_router,
+    knowledge_router,
+    knowledge_search_router,
     public_router,
     web_router,
 )

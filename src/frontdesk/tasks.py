@@ -6,6 +6,8 @@ from frontdesk.crm import gdpr as gdpr_tasks
 from frontdesk.crm import imports as import_tasks
 from frontdesk.events import tasks as event_tasks
 from frontdesk.jobs import tasks as job_tasks
+from frontdesk.knowledge import retriever as knowledge_retriever
+from frontdesk.knowledge import tasks as knowledge_tasks
 from frontdesk.notifications import service as notification_subscriber
 from frontdesk.webhooks import tasks as webhook_tasks
 
@@ -16,6 +18,8 @@ __all__ = [
     "gdpr_tasks",
     "import_tasks",
     "job_tasks",
+    "knowledge_retriever",
+    "knowledge_tasks",
     "notification_subscriber",
     "webhook_tasks",
 ]

@@ -18,6 +18,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+EMBEDDING_DIMENSIONS = 64
+
+
+def fake_embedding(text: str) -> list[float]:
+    """A bag-of-words vector: texts sharing words are close, as with a real model."""
+    vector = [0.0] * EMBEDDING_DIMENSIONS
+    for word in text.lower().split():
+        vector[sum(word.encode()) % EMBEDDING_DIMENSIONS] += 1.0
+    return vector
+
 
 @dataclass
 class FakeOpenAI:
@@ -77,7 +87,34 @@ class FakeOpenAI:
 
             return StreamingResponse(stream(), media_type="text/event-stream")
 
-        return Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"])])
+        async def embeddings(request: Request) -> Response:
+            body = await request.json()
+            self.requests.append(body)
+            if self.status != 200:
+                return JSONResponse(
+                    {"error": {"message": "overloaded", "type": "server_error"}},
+                    status_code=self.status,
+                )
+            inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+            data = [
+                {"object": "embedding", "index": i, "embedding": fake_embedding(text)}
+                for i, text in enumerate(inputs)
+            ]
+            return JSONResponse(
+                {
+                    "object": "list",
+                    "data": data,
+                    "model": body.get("model", "text-embedding-3-small"),
+                    "usage": {"prompt_tokens": len(inputs), "total_tokens": len(inputs)},
+                }
+            )
+
+        return Starlette(
+            routes=[
+                Route("/v1/chat/completions", completions, methods=["POST"]),
+                Route("/v1/embeddings", embeddings, methods=["POST"]),
+            ]
+        )
 
     def start(self) -> FakeOpenAI:
         sock = socket.socket()

@@ -63,6 +63,34 @@ async def knowledge_base_ids(session: AsyncSession, agent_id: uuid.UUID) -> list
     return await _links(session, agent_id, "knowledge_base")
 
 
+async def agents_linked_to(
+    session: AsyncSession, kind: str, target_id: uuid.UUID
+) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(AgentLink.agent_id)
+        .where(AgentLink.kind == kind, AgentLink.target_id == target_id)
+        .order_by(AgentLink.created_at, AgentLink.agent_id)
+    )
+    return list(rows.all())
+
+
+async def link(session: AsyncSession, agent_id: uuid.UUID, kind: str, target_id: uuid.UUID) -> None:
+    """Attach a target to an agent (again is a no-op)."""
+    if target_id not in await _links(session, agent_id, kind):
+        session.add(AgentLink(agent_id=agent_id, kind=kind, target_id=target_id))
+        await session.flush()
+
+
+async def unlink(
+    session: AsyncSession, agent_id: uuid.UUID, kind: str, target_id: uuid.UUID
+) -> None:
+    await session.execute(
+        sql_delete(AgentLink).where(
+            AgentLink.agent_id == agent_id, AgentLink.kind == kind, AgentLink.target_id == target_id
+        )
+    )
+
+
 async def to_schema(session: AsyncSession, agent: Agent) -> schemas.Agent:
     llm = dict(agent.llm or {})
     llm["api_key_set"] = bool(llm.pop("api_key_encrypted", None))
@@ -106,7 +134,10 @@ async def _set_links(
         await action_service.get_many(session, scope, ids)
         await _replace_links(session, agent.id, "action", ids)
     if "knowledge_base_ids" in fields:
+        from frontdesk.knowledge import service as knowledge_service  # it links back to agents
+
         ids = list(dict.fromkeys(data.knowledge_base_ids or []))
+        await knowledge_service.get_many(session, scope, ids)
         await _replace_links(session, agent.id, "knowledge_base", ids)
     if "memory_store_ids" in fields:
         await memory_service.set_agent_stores(

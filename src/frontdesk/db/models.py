@@ -11,6 +11,7 @@ from frontdesk.events import models as event_models
 from frontdesk.jobs import models as job_models
 from frontdesk.jobs import scheduler as scheduler_models
 from frontdesk.kit import idempotency
+from frontdesk.knowledge import models as knowledge_models
 from frontdesk.notifications import models as notification_models
 from frontdesk.telephony import models as telephony_models
 from frontdesk.tenancy import models as tenancy_models
@@ -28,6 +29,7 @@ __all__ = [
     "event_models",
     "idempotency",
     "job_models",
+    "knowledge_models",
     "metadata",
     "notification_models",
     "scheduler_models",

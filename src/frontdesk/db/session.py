@@ -38,7 +38,14 @@ async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """For POST routes that only read (searches): no write lock on SQLite."""
+    async with _session(request.app.state.read_sessionmaker) as session:
+        yield session
+
+
 # scope="function": the commit happens before the response is sent, so a failed commit is
 # reported to the client instead of being lost after a 2xx.
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 WriteSession = Annotated[AsyncSession, Depends(get_write_session, scope="function")]
+ReadSession = Annotated[AsyncSession, Depends(get_read_session, scope="function")]

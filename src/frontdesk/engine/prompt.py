@@ -3,6 +3,7 @@ and the conversation so far."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,9 +25,15 @@ class Knowledge:
 
     passages: list[str] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
+    consulted: bool = False  # the agent's knowledge was searched for this turn
+    no_answer_message: str | None = None
+
+    @property
+    def found_nothing(self) -> bool:
+        return self.consulted and not self.passages
 
 
-# The knowledge issue registers the retriever that searches an agent's knowledge bases.
+# frontdesk.knowledge.retriever registers the retriever that searches an agent's knowledge bases.
 Retriever = Callable[[Any, Agent, str], Awaitable[Knowledge]]
 RETRIEVERS: list[Retriever] = []
 
@@ -77,7 +84,24 @@ def system_prompt(
             "Answer from these passages; if they do not contain the answer, say you don't know.\n"
             + numbered
         )
+    elif knowledge.found_nothing:
+        parts.append(
+            "Your knowledge base has nothing on the customer's last message. Do not make up "
+            "facts; if they ask for information, reply: " + (knowledge.no_answer_message or "")
+        )
     return "\n\n".join(parts), missing
+
+
+_QUESTION_START = re.compile(
+    r"^\s*(what|whats|what's|how|when|where|why|who|whom|whose|which|can|could|do|does|did|is|"
+    r"are|was|were|will|would|should|may|might|have|has|tell me|explain|list|describe)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_information(message: str) -> bool:
+    """A question or a request for facts (not a greeting, thanks or small talk)."""
+    return "?" in message or bool(_QUESTION_START.match(message))
 
 
 def history(messages: Sequence[Message]) -> list[llm.Message]:

@@ -145,6 +145,9 @@ async def respond(
         found = await retriever(session, agent, question)
         knowledge.passages.extend(found.passages)
         knowledge.sources.extend(found.sources)
+        if found.consulted:
+            knowledge.consulted = True
+            knowledge.no_answer_message = knowledge.no_answer_message or found.no_answer_message
     system, missing = prompt.system_prompt(agent, values, memories, knowledge, prompt_override)
     messages = [llm.Message("system", system), *prompt.history(past)]
     actions = await action_service.get_many(
@@ -158,7 +161,19 @@ async def respond(
     # is held meanwhile (on SQLite a writing transaction blocks every other writer). What the
     # caller added so far, the customer's message, is kept even if the model then fails.
     await session.commit()
-    for _ in range(MAX_TOOL_ROUNDS + 1):
+    # Nothing in the knowledge answers a request for facts: say so instead of letting the model
+    # invent an answer.
+    canned = (
+        knowledge.no_answer_message
+        if knowledge.found_nothing and prompt.asks_for_information(question)
+        else None
+    )
+    if canned:
+        turn.text.append(canned)
+        turn.model = "knowledge:no-answer"
+        turn.first_token_ms = round((time.perf_counter() - started) * 1000, 1)
+        yield Token(canned)
+    for _ in range(0 if canned else MAX_TOOL_ROUNDS + 1):
         request = llm.Request(
             messages=messages,
             model=settings.get("model"),
@@ -223,6 +238,7 @@ async def respond(
             "latency_ms": latency_ms,
             "first_token_ms": turn.first_token_ms,
             "sources": knowledge.sources,
+            "knowledge_consulted": knowledge.consulted,
             "unknown_variables": missing,
             "executed_actions": [r["name"] for r in turn.executed],
         },

@@ -1,0 +1,244 @@
+"""Finding candidate chunks: keyword (FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL) and
+vector (exact numpy search over a cached matrix on SQLite, pgvector HNSW on PostgreSQL).
+
+Both databases index the same words (`text.index_text`) and both halves return candidates only;
+the final scores (BM25 over the bases' own statistics, cosine, the calibrated score) are computed
+by `search` the same way for both.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.knowledge.models import KnowledgeChunk, KnowledgeTerm
+from frontdesk.knowledge.vectors import to_pg_text
+
+CANDIDATES = 100
+HNSW_EF_SEARCH = 200
+# A word in more than this share of chunks finds too many to rank quickly; it still counts in
+# the score of the candidates the rarer words find.
+COMMON_SHARE = 0.05
+
+
+def kb_token(kb_id: uuid.UUID) -> str:
+    return "kb" + kb_id.hex
+
+
+async def document_frequencies(
+    session: AsyncSession, kb_ids: Sequence[uuid.UUID], terms: Sequence[str]
+) -> dict[str, int]:
+    if not terms:
+        return {}
+    rows = await session.execute(
+        select(KnowledgeTerm.term, func.sum(KnowledgeTerm.df))
+        .where(KnowledgeTerm.knowledge_base_id.in_(kb_ids), KnowledgeTerm.term.in_(terms))
+        .group_by(KnowledgeTerm.term)
+    )
+    return {term: int(df) for term, df in rows.all() if df}
+
+
+def _match_terms(terms: Sequence[str], df: dict[str, int], chunks: int) -> list[str]:
+    present = sorted((t for t in terms if df.get(t)), key=lambda t: df[t])
+    limit = max(1000, int(chunks * COMMON_SHARE))
+    rare = [t for t in present if df[t] <= limit]
+    return rare or present[:1]
+
+
+async def keyword_candidates(
+    session: AsyncSession,
+    kb_ids: Sequence[uuid.UUID],
+    terms: Sequence[str],
+    df: dict[str, int],
+    chunks: int,
+    limit: int = CANDIDATES,
+) -> list[uuid.UUID]:
+    words = _match_terms(terms, df, chunks)
+    if not words:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = text(
+            "SELECT id FROM knowledge_chunks "
+            "WHERE knowledge_base_id = ANY(:kbs) AND search_vector @@ to_tsquery('simple', :q) "
+            "ORDER BY ts_rank(search_vector, to_tsquery('simple', :q)) DESC LIMIT :limit"
+        )
+        rows = await session.execute(
+            stmt, {"kbs": list(kb_ids), "q": " | ".join(words), "limit": limit}
+        )
+        return [row[0] for row in rows.all()]
+    kbs = " OR ".join(f'"{kb_token(k)}"' for k in kb_ids)
+    body = " OR ".join(f'"{w}"' for w in words)
+    match = f"kb : ({kbs}) AND body : ({body})"
+    rows = await session.execute(
+        text(
+            "SELECT c.id FROM knowledge_chunks_fts f JOIN knowledge_chunks c ON c.rowid = f.rowid "
+            "WHERE knowledge_chunks_fts MATCH :match ORDER BY bm25(knowledge_chunks_fts, 0.0, 1.0) "
+            "LIMIT :limit"
+        ),
+        {"match": match, "limit": limit},
+    )
+    return [
+        uuid.UUID(str(row[0])) if not isinstance(row[0], uuid.UUID) else row[0]
+        for row in rows.all()
+    ]
+
+
+@dataclass
+class _Matrix:
+    version: int
+    ids: list[uuid.UUID]
+    position: dict[uuid.UUID, int]
+    vectors: npt.NDArray[np.float32]
+
+
+class VectorCache:
+    """Each knowledge base's embeddings as one matrix, reloaded when the base's `index_version`
+    moves on (any process that changes chunks bumps it). Bounded by total size."""
+
+    def __init__(self, max_bytes: int = 1 << 30) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[uuid.UUID, _Matrix] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    async def get(
+        self, session: AsyncSession, kb_id: uuid.UUID, version: int, dims: int
+    ) -> _Matrix:
+        with self._lock:
+            found = self._items.get(kb_id)
+            if found is not None and found.version == version:
+                self._items.move_to_end(kb_id)
+                return found
+        rows = (
+            await session.execute(
+                select(KnowledgeChunk.id, KnowledgeChunk.embedding).where(
+                    KnowledgeChunk.knowledge_base_id == kb_id, KnowledgeChunk.dimensions == dims
+                )
+            )
+        ).all()
+        ids = [row[0] for row in rows]
+        vectors = (
+            np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32).reshape(
+                len(rows), dims
+            )
+            if rows
+            else np.empty((0, dims), dtype=np.float32)
+        )
+        matrix = _Matrix(version, ids, {i: n for n, i in enumerate(ids)}, vectors)
+        with self._lock:
+            self._items[kb_id] = matrix
+            total = sum(m.vectors.nbytes for m in self._items.values())
+            while total > self.max_bytes and len(self._items) > 1:
+                _, dropped = self._items.popitem(last=False)
+                total -= dropped.vectors.nbytes
+        return matrix
+
+
+VECTORS = VectorCache()
+
+
+def ensure_hnsw_sql(dims: int) -> str:
+    """The HNSW index for one embedding dimension (one partial expression index per dimension)."""
+    return (
+        f"CREATE INDEX IF NOT EXISTS ix_knowledge_chunks_hnsw_{dims} ON knowledge_chunks "
+        f"USING hnsw ((embedding::vector({dims})) vector_cosine_ops) WHERE dimensions = {dims}"
+    )
+
+
+async def vector_candidates(
+    session: AsyncSession,
+    kbs: Sequence[tuple[uuid.UUID, int]],
+    query: npt.NDArray[np.float32],
+    limit: int = CANDIDATES,
+) -> dict[uuid.UUID, float]:
+    """Nearest chunks by cosine: {chunk id: cosine}. `kbs` holds (id, index_version) of bases
+    embedded with the query's model."""
+    dims = int(query.shape[0])
+    if session.get_bind().dialect.name == "postgresql":
+        await _hnsw_settings(session)
+        expression = f"(embedding::vector({dims}))"
+        rows = await session.execute(
+            text(
+                f"SELECT id, {expression} <=> CAST(:q AS vector({dims})) AS distance "
+                f"FROM knowledge_chunks WHERE dimensions = {dims} "
+                "AND knowledge_base_id = ANY(:kbs) "
+                f"ORDER BY {expression} <=> CAST(:q AS vector({dims})) LIMIT :limit"
+            ),
+            {"q": to_pg_text(query), "kbs": [k for k, _ in kbs], "limit": limit},
+        )
+        return {row[0]: 1.0 - float(row[1]) for row in rows.all()}
+    found: dict[uuid.UUID, float] = {}
+    for kb_id, version in kbs:
+        matrix = await VECTORS.get(session, kb_id, version, dims)
+        if not matrix.ids:
+            continue
+        scores = matrix.vectors @ query
+        k = min(limit, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        for i in top:
+            found[matrix.ids[int(i)]] = float(scores[i])
+    if len(found) > limit:
+        found = dict(sorted(found.items(), key=lambda kv: -kv[1])[:limit])
+    return found
+
+
+_SETTINGS_SQL: dict[str, list[str]] = {}
+
+
+async def _hnsw_settings(session: AsyncSession) -> None:
+    """Session-level search settings (they only steer HNSW scans, so they may stay set on a
+    pooled connection). pgvector 0.8+ also keeps scanning until enough rows pass the filter."""
+    url = str(session.get_bind().engine.url)
+    statements = _SETTINGS_SQL.get(url)
+    if statements is None:
+        version = await session.scalar(
+            text("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
+        )
+        parts = tuple(int(p) for p in str(version or "0").split(".")[:2] if p.isdigit())
+        statements = [f"SET hnsw.ef_search = {HNSW_EF_SEARCH}"]
+        if parts >= (0, 8):
+            statements.append("SET hnsw.iterative_scan = relaxed_order")
+        _SETTINGS_SQL[url] = statements
+    for statement in statements:
+        await session.execute(text(statement))
+
+
+async def cosines(
+    session: AsyncSession,
+    chunk_ids: Sequence[uuid.UUID],
+    kbs: Sequence[tuple[uuid.UUID, int]],
+    query: npt.NDArray[np.float32],
+) -> dict[uuid.UUID, float]:
+    """Cosine of given chunks to the query (for keyword candidates the vector half missed)."""
+    if not chunk_ids:
+        return {}
+    dims = int(query.shape[0])
+    if session.get_bind().dialect.name == "postgresql":
+        rows = await session.execute(
+            text(
+                f"SELECT id, (embedding::vector({dims})) <=> CAST(:q AS vector({dims})) "
+                f"FROM knowledge_chunks WHERE id = ANY(:ids) AND dimensions = {dims}"
+            ),
+            {"q": to_pg_text(query), "ids": list(chunk_ids)},
+        )
+        return {row[0]: 1.0 - float(row[1]) for row in rows.all()}
+    out: dict[uuid.UUID, float] = {}
+    wanted = set(chunk_ids)
+    for kb_id, version in kbs:
+        matrix = await VECTORS.get(session, kb_id, version, dims)
+        for chunk_id in wanted:
+            row = matrix.position.get(chunk_id)
+            if row is not None:
+                out[chunk_id] = float(matrix.vectors[row] @ query)
+    return out

@@ -1,0 +1,405 @@
+"""Ingestion, as a job: fetch (URL sources) → parse → chunk → embed in batches → index.
+
+Each batch of chunks commits with its BM25 statistics and the source's progress, so a worker that
+dies mid-way loses nothing: the next run makes the same chunks from the same content and skips the
+positions already stored (a unique index on (source, position) makes a duplicate impossible).
+A run that finds the source at a newer generation (re-crawled, re-embedded) stops: that newer run
+owns it. A document that cannot be read ends `failed` with a sentence saying why, never stuck.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import numpy as np
+import structlog
+from sqlalchemy import func, insert, select, update
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from frontdesk.events import service as event_service
+from frontdesk.jobs.clock import get_clock
+from frontdesk.jobs.registry import JobContext, RetryPolicy, job_handler
+from frontdesk.kit import ssrf
+from frontdesk.knowledge import chunking, embeddings, parsing, text
+from frontdesk.knowledge.index import ensure_hnsw_sql
+from frontdesk.knowledge.models import (
+    EmbeddingCacheEntry,
+    KnowledgeBase,
+    KnowledgeChunk,
+    KnowledgeSource,
+    KnowledgeTerm,
+)
+from frontdesk.knowledge.service import INGEST_JOB, embedder_of, model_key
+
+log = structlog.get_logger("frontdesk.knowledge")
+
+BATCH = 64
+MAX_CHUNKS = 50_000
+MAX_REDIRECTS = 5
+ACCEPT = "text/html,application/xhtml+xml,text/plain,application/pdf;q=0.9,*/*;q=0.5"
+FETCH_TIMEOUT = 30.0
+
+_HNSW_READY: set[int] = set()
+
+Progress = Callable[[int, int], Awaitable[None] | None]
+
+
+class SourceFailed(Exception):
+    """Ends the source `failed` with this message (the document, not the machine, is at fault)."""
+
+
+def embed_text(source_name: str, chunk: chunking.Chunk) -> str:
+    """What the model embeds: the source's name and the heading give the passage its context."""
+    parts = [source_name.rsplit(".", 1)[0].replace("_", " ") if source_name else ""]
+    if chunk.heading:
+        parts.append(chunk.heading)
+    parts.append(chunk.text)
+    return "\n".join(p for p in parts if p)
+
+
+async def fetch_url(
+    http: httpx.AsyncClient, url: str, allow_private: bool, max_bytes: int
+) -> tuple[bytes, str | None, str]:
+    """The page at `url`, following redirects through the SSRF guard; (body, type, final url)."""
+    for _ in range(MAX_REDIRECTS + 1):
+        try:
+            await ssrf.check_url(url, allow_private)
+        except ssrf.UnsafeURL as exc:
+            raise SourceFailed(f"The address was refused: {exc}") from None
+        try:
+            async with http.stream(
+                "GET",
+                url,
+                follow_redirects=False,
+                timeout=FETCH_TIMEOUT,
+                headers={
+                    "Accept": ACCEPT,
+                    "User-Agent": "Frontdesk knowledge crawler",
+                },
+            ) as response:
+                if response.is_redirect and "location" in response.headers:
+                    url = str(response.url.join(response.headers["location"]))
+                    continue
+                if response.status_code >= 400:
+                    raise SourceFailed(f"The page answered HTTP {response.status_code}")
+                body = bytearray()
+                async for part in response.aiter_bytes():
+                    body.extend(part)
+                    if len(body) > max_bytes:
+                        raise SourceFailed(
+                            f"The page is larger than {max_bytes // (1024 * 1024)} MiB"
+                        )
+                return bytes(body), response.headers.get("content-type"), str(response.url)
+        except httpx.TimeoutException:
+            raise SourceFailed(f"The page did not answer within {FETCH_TIMEOUT:g} s") from None
+        except httpx.HTTPError as exc:
+            raise SourceFailed(
+                f"The page could not be fetched ({type(exc).__name__}: {exc})"
+            ) from None
+    raise SourceFailed(f"The page redirected more than {MAX_REDIRECTS} times")
+
+
+def _insert(session: AsyncSession) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+async def _cached_vectors(
+    session: AsyncSession, workspace_id: uuid.UUID, key: str, hashes: list[str]
+) -> dict[str, bytes]:
+    rows = await session.execute(
+        select(EmbeddingCacheEntry.content_hash, EmbeddingCacheEntry.vector).where(
+            EmbeddingCacheEntry.workspace_id == workspace_id,
+            EmbeddingCacheEntry.model_key == key,
+            EmbeddingCacheEntry.content_hash.in_(hashes),
+        )
+    )
+    return {h: v for h, v in rows.all()}
+
+
+async def _store_batch(
+    session: AsyncSession,
+    kb: KnowledgeBase,
+    source: KnowledgeSource,
+    batch: list[tuple[int, chunking.Chunk, str]],
+    vectors: dict[str, bytes],
+    dims: int,
+) -> None:
+    now = get_clock().now()
+    rows = []
+    df: Counter[str] = Counter()
+    tokens = 0
+    for position, piece, digest in batch:
+        indexed = text.index_text(embed_text(source.name, piece))
+        words = indexed.split()
+        tokens += len(words)
+        df.update(set(words))
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "workspace_id": kb.workspace_id,
+                "knowledge_base_id": kb.id,
+                "source_id": source.id,
+                "position": position,
+                "content": piece.text,
+                "search_text": indexed,
+                "token_count": piece.tokens,
+                "content_hash": digest,
+                "meta": {"heading": piece.heading, "page": piece.page, "page_end": piece.page_end},
+                "dimensions": dims,
+                "embedding": vectors[digest],
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    # The base's row first: concurrent ingestions into one base queue here, not deadlock on terms.
+    await session.execute(
+        update(KnowledgeBase)
+        .where(KnowledgeBase.id == kb.id)
+        .values(
+            chunk_total=KnowledgeBase.chunk_total + len(rows),
+            token_total=KnowledgeBase.token_total + tokens,
+            index_version=KnowledgeBase.index_version + 1,
+        )
+    )
+    if df:
+        stmt = _insert(session)(KnowledgeTerm).values(
+            [{"knowledge_base_id": kb.id, "term": t[:60], "df": n} for t, n in sorted(df.items())]
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["knowledge_base_id", "term"],
+            set_={"df": KnowledgeTerm.df + stmt.excluded.df},
+        )
+        await session.execute(stmt)
+    await session.execute(insert(KnowledgeChunk), rows)
+    await session.execute(
+        update(KnowledgeSource)
+        .where(KnowledgeSource.id == source.id)
+        .values(processed_chunks=KnowledgeSource.processed_chunks + len(rows), updated_at=now)
+    )
+
+
+async def _embed_missing(
+    session: AsyncSession,
+    kb: KnowledgeBase,
+    embedder: embeddings.Embedder,
+    batch: list[tuple[int, chunking.Chunk, str]],
+    texts: dict[str, str],
+) -> tuple[dict[str, bytes], int]:
+    key = model_key(kb)
+    hashes = list(dict.fromkeys(d for _, _, d in batch))
+    vectors = await _cached_vectors(session, kb.workspace_id, key, hashes)
+    missing = [h for h in hashes if h not in vectors]
+    dims = 0
+    if missing:
+        computed = await embedder.embed([texts[h] for h in missing])
+        dims = int(computed.shape[1])
+        fresh = {h: computed[i].astype(np.float32).tobytes() for i, h in enumerate(missing)}
+        stmt = _insert(session)(EmbeddingCacheEntry).values(
+            [
+                {"workspace_id": kb.workspace_id, "model_key": key, "content_hash": h, "vector": v}
+                for h, v in fresh.items()
+            ]
+        )
+        await session.execute(stmt.on_conflict_do_nothing())
+        vectors.update(fresh)
+    if not dims:
+        dims = len(next(iter(vectors.values()))) // 4
+    return vectors, dims
+
+
+async def ingest_source(
+    maker: async_sessionmaker[AsyncSession],
+    http: httpx.AsyncClient | None,
+    source_id: uuid.UUID,
+    generation: int,
+    *,
+    allow_private: bool,
+    max_bytes: int,
+    progress: Progress | None = None,
+) -> str:
+    """Run (or resume) the ingestion of one source; returns its final status."""
+    async with maker() as session:
+        source = await session.get(KnowledgeSource, source_id)
+        if source is None or source.generation != generation:
+            return "superseded"
+        if source.status != "processing":
+            return source.status
+        kb = await session.get_one(KnowledgeBase, source.knowledge_base_id)
+        content, declared = source.content, source.mime_type
+        final_url: str | None = None
+        if source.type == "url" and content is None:
+            if http is None:
+                raise RuntimeError("fetching a url source needs an HTTP client")
+            content, declared, final_url = await fetch_url(
+                http, source.url or "", allow_private, max_bytes
+            )
+            source.content, source.mime_type = content, (declared or "")[:100] or None
+            source.size_bytes = len(content)
+            source.content_hash = hashlib.sha256(content).hexdigest()
+            if source.name == source.url:
+                source.name = final_url[:300]
+            await session.commit()
+        kind = parsing.sniff(content or b"", source.filename or source.url, declared)
+        document = parsing.parse(content or b"", kind)
+        if source.type == "url" and document.title and source.name in (source.url, final_url):
+            source.name = document.title[:300]
+        pieces = chunking.chunk(document.blocks, kb.chunk_size, kb.chunk_overlap)
+        if not pieces:
+            raise SourceFailed("The document has no text to index")
+        if len(pieces) > MAX_CHUNKS:
+            raise SourceFailed(
+                f"The document is too long ({len(pieces)} chunks; at most {MAX_CHUNKS})"
+            )
+        source.chunk_count = len(pieces)
+        source.page_count = document.pages
+        done = set(
+            (
+                await session.scalars(
+                    select(KnowledgeChunk.position).where(KnowledgeChunk.source_id == source.id)
+                )
+            ).all()
+        )
+        source.processed_chunks = len(done)
+        await session.commit()
+        embedder = embedder_of(kb)
+        texts: dict[str, str] = {}
+        todo: list[tuple[int, chunking.Chunk, str]] = []
+        for position, piece in enumerate(pieces):
+            if position in done:
+                continue
+            value = embed_text(source.name, piece)
+            digest = hashlib.sha256(value.encode()).hexdigest()
+            texts[digest] = value
+            todo.append((position, piece, digest))
+        if progress is not None:
+            await _report(progress, len(done), len(pieces))
+        for start in range(0, len(todo), BATCH):
+            batch = todo[start : start + BATCH]
+            current = await session.scalar(
+                select(KnowledgeSource.generation).where(KnowledgeSource.id == source.id)
+            )
+            if current != generation:
+                return "superseded"
+            vectors, dims = await _embed_missing(session, kb, embedder, batch, texts)
+            if dims not in _HNSW_READY and session.get_bind().dialect.name == "postgresql":
+                # DDL in a transaction of its own: never while holding rows another ingestion
+                # waits for (two such transactions would deadlock on the table's locks).
+                await session.commit()
+                await session.execute(sql_text(ensure_hnsw_sql(dims)))
+                await session.commit()
+                _HNSW_READY.add(dims)
+            await _store_batch(session, kb, source, batch, vectors, dims)
+            await _remember_dimensions(session, kb, dims)
+            await session.commit()
+            if progress is not None:
+                await _report(progress, len(done) + start + len(batch), len(pieces))
+        await session.refresh(source)
+        stored = await session.scalar(
+            select(func.count()).where(KnowledgeChunk.source_id == source.id)
+        )
+        source.status = "processed"
+        source.processed_chunks = int(stored or 0)
+        source.chunk_count = int(stored or 0)
+        source.processed_at = get_clock().now()
+        await event_service.emit(
+            session, source.workspace_id, "knowledge_source.processed", source_event(source, kb)
+        )
+        await session.commit()
+        return "processed"
+
+
+async def _remember_dimensions(session: AsyncSession, kb: KnowledgeBase, dims: int) -> None:
+    settings = dict(kb.embedding or {})
+    if settings.get("dimensions") != dims:
+        settings["dimensions"] = dims
+        kb.embedding = settings
+
+
+async def _report(progress: Progress, done: int, total: int) -> None:
+    result = progress(done, total)
+    if result is not None:
+        await result
+
+
+def source_event(source: KnowledgeSource, kb: KnowledgeBase) -> dict[str, Any]:
+    return {
+        "id": str(source.id),
+        "knowledge_base_id": str(kb.id),
+        "knowledge_base_name": kb.name,
+        "name": source.name,
+        "type": source.type,
+        "status": source.status,
+        "error": source.error,
+        "chunk_count": source.chunk_count,
+    }
+
+
+async def fail_source(
+    maker: async_sessionmaker[AsyncSession], source_id: uuid.UUID, generation: int, error: str
+) -> None:
+    async with maker() as session:
+        source = await session.get(KnowledgeSource, source_id)
+        if source is None or source.generation != generation:
+            return
+        kb = await session.get_one(KnowledgeBase, source.knowledge_base_id)
+        from frontdesk.knowledge.service import remove_chunks
+
+        await remove_chunks(session, kb.id, source.id)
+        source.status = "failed"
+        source.error = error[:2000]
+        source.processed_chunks = 0
+        source.chunk_count = 0
+        source.processed_at = get_clock().now()
+        await event_service.emit(
+            session, source.workspace_id, "knowledge_source.processed", source_event(source, kb)
+        )
+        await session.commit()
+
+
+@job_handler(INGEST_JOB, retry=RetryPolicy((10, 60, 300)), timeout=3600)
+async def ingest(ctx: JobContext, payload: dict[str, Any]) -> None:
+    source_id = uuid.UUID(payload["source_id"])
+    generation = int(payload.get("generation", 0))
+    try:
+        await ingest_source(
+            ctx.sessionmaker,
+            ctx.http,
+            source_id,
+            generation,
+            allow_private=ctx.settings.allow_private_urls,
+            max_bytes=ctx.settings.max_upload_bytes,
+        )
+    except (SourceFailed, parsing.UnreadableDocument, parsing.NotADocument) as exc:
+        await fail_source(ctx.sessionmaker, source_id, generation, describe(exc))
+    except embeddings.EmbeddingUnavailable as exc:
+        if ctx.is_last_attempt:
+            await fail_source(ctx.sessionmaker, source_id, generation, exc.message)
+        raise
+    except Exception as exc:
+        log.warning("knowledge.ingest_failed", source_id=str(source_id), error=repr(exc))
+        if ctx.is_last_attempt:
+            await fail_source(
+                ctx.sessionmaker,
+                source_id,
+                generation,
+                f"Ingestion failed after {ctx.attempt} attempts ({type(exc).__name__})",
+            )
+        raise
+
+
+def describe(exc: BaseException) -> str:
+    """The sentence a failed source shows."""
+    if isinstance(exc, parsing.NotADocument):
+        return f"The content is {exc}; only PDF, DOCX, TXT, MD and HTML are read"
+    if isinstance(exc, SourceFailed | parsing.UnreadableDocument):
+        return str(exc)
+    if isinstance(exc, embeddings.EmbeddingUnavailable):
+        return exc.message
+    return f"Ingestion failed ({type(exc).__name__}: {exc})"[:2000]

@@ -1,0 +1,138 @@
+"""Search through the API on the real database and the real local embedding model."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from frontdesk.jobs.worker import Worker
+from tests.fixtures.factories import Account
+from tests.knowledge.conftest import add_text, make_kb, search
+from tests.knowledge.labelled import ARTICLES, QUESTIONS
+
+
+@pytest.fixture
+async def help_centre(client: httpx.AsyncClient, owner: Account, ingest_worker: Worker) -> str:
+    kb = await make_kb(client, owner)
+    for title, body in ARTICLES.items():
+        await add_text(client, owner, kb["id"], title, body)
+    await ingest_worker.run_until_idle()
+    return str(kb["id"])
+
+
+@pytest.mark.parametrize(("mode", "floor"), [("hybrid", 0.95), ("vector", 0.9), ("keyword", 0.6)])
+async def test_recall_at_five_on_a_labelled_set(
+    client: httpx.AsyncClient, owner: Account, help_centre: str, mode: str, floor: float
+) -> None:
+    found = 0
+    for question, article in QUESTIONS:
+        results = await search(client, owner, help_centre, question, limit=5, mode=mode)
+        found += any(r["metadata"]["source"] == article for r in results)
+    assert found / len(QUESTIONS) >= floor, f"{mode}: recall@5 {found}/{len(QUESTIONS)}"
+
+
+async def test_results_carry_scores_in_zero_one_and_their_source(
+    client: httpx.AsyncClient, owner: Account, help_centre: str
+) -> None:
+    for mode in ("hybrid", "vector", "keyword"):
+        results = await search(client, owner, help_centre, "Do you deliver to Canada?", mode=mode)
+        assert results, mode
+        assert all(0 <= r["score"] <= 1 for r in results)
+        assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
+        top = results[0]
+        assert top["metadata"]["source"] == "International delivery"
+        assert set(top) >= {"source_id", "chunk_id", "content", "score", "metadata"}
+        assert "Canada" in top["content"]
+
+
+async def test_threshold_and_limit(
+    client: httpx.AsyncClient, owner: Account, help_centre: str
+) -> None:
+    three = await search(client, owner, help_centre, "password", limit=3)
+    assert len(three) == 3
+    strict = await search(client, owner, help_centre, "password", limit=10, threshold=0.5)
+    assert strict
+    assert all(r["score"] >= 0.5 for r in strict)
+    assert strict[0]["metadata"]["source"] == "Resetting your password"
+    nothing = await search(
+        client, owner, help_centre, "quantum chromodynamics lattice gauge", threshold=0.5
+    )
+    assert nothing == []
+
+
+async def test_keyword_mode_only_returns_matching_chunks(
+    client: httpx.AsyncClient, owner: Account, help_centre: str
+) -> None:
+    results = await search(client, owner, help_centre, "PayPal", mode="keyword", limit=10)
+    assert [r["metadata"]["source"] for r in results] == ["Payment methods"]
+    assert await search(client, owner, help_centre, "zzyzx", mode="keyword") == []
+
+
+async def test_workspace_wide_search_and_isolation(
+    client: httpx.AsyncClient,
+    owner: Account,
+    stranger: Account,
+    help_centre: str,
+    ingest_worker: Worker,
+) -> None:
+    other = await make_kb(client, owner, name="Staff handbook")
+    await add_text(
+        client, owner, other["id"], "Holidays", "Staff get 25 days of paid holiday a year."
+    )
+    await ingest_worker.run_until_idle()
+    response = await client.post(
+        "/v1/knowledge/search",
+        json={"query": "how many days of paid holiday"},
+        headers=owner.headers,
+    )
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert results[0]["metadata"]["source"] == "Holidays"
+    assert {r["knowledge_base_id"] for r in results} <= {help_centre, other["id"]}
+    # Another workspace sees none of it, and not the base either.
+    theirs = await client.post(
+        "/v1/knowledge/search", json={"query": "paid holiday"}, headers=stranger.headers
+    )
+    assert theirs.json()["results"] == []
+    hidden = await client.post(
+        f"/v1/knowledge-bases/{help_centre}/search", json={"query": "x"}, headers=stranger.headers
+    )
+    assert hidden.status_code == 404
+    assert hidden.json()["code"] == "KNOWLEDGE_BASE_NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"query": ""}, "query"),
+        ({"query": "x", "limit": 0}, "limit"),
+        ({"query": "x", "limit": 51}, "limit"),
+        ({"query": "x", "threshold": 1.5}, "threshold"),
+        ({"query": "x", "mode": "semantic"}, "mode"),
+        ({"query": "x", "extra": 1}, "extra"),
+    ],
+)
+async def test_bad_search_requests(
+    client: httpx.AsyncClient, owner: Account, help_centre: str, body: dict[str, object], field: str
+) -> None:
+    response = await client.post(
+        f"/v1/knowledge-bases/{help_centre}/search", json=body, headers=owner.headers
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "VALIDATION_ERROR"
+    assert any(field in key for key in response.json()["details"])
+
+
+async def test_deleted_source_leaves_search_at_once(
+    client: httpx.AsyncClient, owner: Account, help_centre: str
+) -> None:
+    results = await search(client, owner, help_centre, "gift cards expire", limit=1)
+    assert results[0]["metadata"]["source"] == "Gift cards"
+    source_id = results[0]["source_id"]
+    deleted = await client.delete(
+        f"/v1/knowledge-bases/{help_centre}/sources/{source_id}", headers=owner.headers
+    )
+    assert deleted.status_code == 204
+    for mode in ("hybrid", "vector", "keyword"):
+        after = await search(client, owner, help_centre, "gift cards expire", limit=10, mode=mode)
+        assert all(r["source_id"] != source_id for r in after)
