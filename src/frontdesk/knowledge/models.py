@@ -102,6 +102,8 @@ class KnowledgeChunk(Model):
     search_text: Mapped[str] = mapped_column(Text)
     token_count: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # The embedding of the context line (source name, heading) is in the embedding cache.
+    context_hash: Mapped[str | None] = mapped_column(String(64))
     meta: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
     dimensions: Mapped[int] = mapped_column(Integer)
     embedding: Mapped[bytes] = mapped_column(EmbeddingColumn)

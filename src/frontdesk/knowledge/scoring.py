@@ -1,12 +1,16 @@
 """Scores: BM25 for keywords, cosine for vectors, and one calibrated score in [0, 1] for all
 three search modes.
 
-The calibrated score is an estimate of the chance that a passage answers the query, from logistic
-models fitted on the development queries of three public retrieval sets (support FAQ, scientific
-claims, encyclopedia questions; see docs/knowledge.md). A threshold of 0.5 therefore means "more
-likely relevant than not" in every mode. The hybrid model looks at both halves and at how each
-passage compares with the query's best match in each half, so it leans on whichever half is sure
-of itself for this query instead of mixing the two with fixed weights.
+`hybrid` adds three signals: the cosine of the query to the passage, its cosine to the passage's
+context (the source's name and the section heading: for an FAQ that is the canonical question),
+and BM25 normalised by the best score the query's words could reach, so it compares across
+queries. The weights were chosen on the development queries of three public retrieval sets (a
+support FAQ, scientific claims, encyclopedia questions) as the ones that never rank below the
+better of keyword and vector search on any of them (bench/retrieval.py, docs/knowledge.md).
+
+Every mode's raw score then goes through a logistic curve fitted on the same queries: the result
+estimates the chance that the passage answers the query, so a threshold of 0.5 means "more likely
+relevant than not" whichever mode is used.
 """
 
 from __future__ import annotations
@@ -18,18 +22,19 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-K1 = 0.9
-B = 0.4
-KN_CAP = 1.5
+K1 = 1.2
+B = 0.75
+KEYWORD_CAP = 1.5  # normalised BM25 above this (words repeated) adds nothing
+CONTEXT_WEIGHT = 0.6
+KEYWORD_WEIGHT = 0.6
+CONTEXT_REPEAT = 3  # the context line weighs three times in keyword search (a title field)
 
-# Logistic models: weights over standardised features, then the bias (see `features`).
-# Fitted by bench/retrieval_fit.py on the dev queries; re-run it after changing a feature.
-VECTOR_MODEL = (np.array([11.0]), np.array([0.0]), np.array([1.0]), -7.0)
-KEYWORD_MODEL = (np.array([6.0]), np.array([0.0]), np.array([1.0]), -4.5)
-HYBRID_WEIGHTS: npt.NDArray[np.float64] | None = None
-HYBRID_MEAN: npt.NDArray[np.float64] | None = None
-HYBRID_SCALE: npt.NDArray[np.float64] | None = None
-HYBRID_BIAS = 0.0
+# Logistic calibration (slope, intercept) of each mode's raw score.
+VECTOR_CALIBRATION = (15.76, -10.02)
+KEYWORD_CALIBRATION = (4.01, -4.34)
+HYBRID_CALIBRATION = (4.94, -7.48)
+
+Array = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,70 +58,38 @@ class CorpusStats:
 
 def bm25(stats: CorpusStats, terms: Sequence[str], indexed: str) -> float:
     """The BM25 score of a chunk, given its indexed words (space separated)."""
-    words = indexed.split()
-    if not words or not terms:
+    if not indexed or not terms:
         return 0.0
+    words = indexed.split()
     length_norm = K1 * (1 - B + B * len(words) / max(stats.mean_length, 1.0))
-    counts: dict[str, int] = {}
     wanted = set(terms)
+    counts: dict[str, int] = {}
     for word in words:
         if word in wanted:
             counts[word] = counts.get(word, 0) + 1
-    score = 0.0
-    for term, tf in counts.items():
-        score += stats.idf(term) * tf * (K1 + 1) / (tf + length_norm)
-    return score
+    return sum(stats.idf(term) * tf * (K1 + 1) / (tf + length_norm) for term, tf in counts.items())
 
 
-def _sigmoid(x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
+def _calibrated(raw: Array, calibration: tuple[float, float]) -> Array:
+    slope, intercept = calibration
+    return 1.0 / (1.0 + np.exp(-np.clip(slope * raw + intercept, -30, 30)))
 
 
-def features(
-    cosine: npt.NDArray[np.float64], keyword: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    """Per candidate: cosine, its gap to the best cosine, normalised BM25, its gap to the best,
-    and the query's best of each, with their pairwise products."""
-    kn = np.minimum(keyword, KN_CAP)
-    c_best = cosine.max() if len(cosine) else 0.0
-    k_best = kn.max() if len(kn) else 0.0
-    base = np.stack(
-        [
-            cosine,
-            cosine - c_best,
-            kn,
-            kn - k_best,
-            np.full_like(cosine, k_best),
-            np.full_like(cosine, c_best),
-        ],
-        axis=1,
+def vector_scores(cosine: Array) -> Array:
+    return _calibrated(cosine, VECTOR_CALIBRATION)
+
+
+def keyword_scores(keyword: Array) -> Array:
+    return _calibrated(np.minimum(keyword, KEYWORD_CAP), KEYWORD_CALIBRATION)
+
+
+def hybrid_raw(cosine: Array, context: Array, keyword: Array) -> Array:
+    return (
+        cosine
+        + CONTEXT_WEIGHT * np.maximum(context, 0.0)
+        + KEYWORD_WEIGHT * np.minimum(keyword, KEYWORD_CAP)
     )
-    n = base.shape[1]
-    products = [base[:, i : i + 1] * base[:, j : j + 1] for i in range(n) for j in range(i, n)]
-    return np.concatenate([base, *products], axis=1)
 
 
-def _logistic(
-    x: npt.NDArray[np.float64],
-    model: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], float],
-) -> npt.NDArray[np.float64]:
-    weights, mean, scale, bias = model
-    return _sigmoid(((x - mean) / scale) @ weights + bias)
-
-
-def vector_scores(cosine: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    return _logistic(cosine[:, None], VECTOR_MODEL)
-
-
-def keyword_scores(keyword: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    return _logistic(np.minimum(keyword, KN_CAP)[:, None], KEYWORD_MODEL)
-
-
-def hybrid_scores(
-    cosine: npt.NDArray[np.float64], keyword: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    if HYBRID_WEIGHTS is None or HYBRID_MEAN is None or HYBRID_SCALE is None:
-        return (vector_scores(cosine) + keyword_scores(keyword)) / 2
-    return _logistic(
-        features(cosine, keyword), (HYBRID_WEIGHTS, HYBRID_MEAN, HYBRID_SCALE, HYBRID_BIAS)
-    )
+def hybrid_scores(cosine: Array, context: Array, keyword: Array) -> Array:
+    return _calibrated(hybrid_raw(cosine, context, keyword), HYBRID_CALIBRATION)

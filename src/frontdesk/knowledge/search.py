@@ -20,7 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.knowledge import index, schemas, scoring, text
 from frontdesk.knowledge.embeddings import EmbeddingUnavailable
-from frontdesk.knowledge.models import KnowledgeBase, KnowledgeChunk, KnowledgeSource
+from frontdesk.knowledge.models import (
+    EmbeddingCacheEntry,
+    KnowledgeBase,
+    KnowledgeChunk,
+    KnowledgeSource,
+)
 from frontdesk.knowledge.service import embedder_of, model_key
 
 QUERY_CACHE_SIZE = 2048
@@ -131,6 +136,7 @@ async def search(
                 KnowledgeChunk.search_text,
                 KnowledgeChunk.meta,
                 KnowledgeSource.name,
+                KnowledgeChunk.context_hash,
             )
             .join(KnowledgeSource, KnowledgeSource.id == KnowledgeChunk.source_id)
             .where(KnowledgeChunk.id.in_(candidates), KnowledgeChunk.knowledge_base_id.in_(kb_ids))
@@ -148,8 +154,16 @@ async def search(
                     session, wanted, [(kb.id, kb.index_version) for kb in members], vectors[key]
                 )
             )
+    context: dict[str, float] = {}
+    if mode == "hybrid":
+        for key, members in groups.items():
+            if key in vectors:
+                member_ids = {kb.id for kb in members}
+                hashes = {r[7] for r in rows if r[7] and r[1] in member_ids}
+                context.update(await _context_cosines(session, members, key, hashes, vectors[key]))
     best = stats.best_possible(terms)
     cos = np.array([cosine.get(r[0], 0.0) for r in rows], dtype=np.float64)
+    ctx = np.array([context.get(r[7] or "", 0.0) for r in rows], dtype=np.float64)
     kw = np.array([scoring.bm25(stats, terms, r[4]) / best for r in rows], dtype=np.float64)
     if mode == "keyword":
         scores = scoring.keyword_scores(kw)
@@ -158,7 +172,7 @@ async def search(
         scores = scoring.vector_scores(cos)
         keep = np.ones(len(rows), dtype=bool)
     else:
-        scores = scoring.hybrid_scores(cos, kw) if vectors else scoring.keyword_scores(kw)
+        scores = scoring.hybrid_scores(cos, ctx, kw) if vectors else scoring.keyword_scores(kw)
     if mode == "hybrid":
         keep = np.ones(len(rows), dtype=bool)
     floor = 0.0 if threshold is None else threshold
@@ -183,6 +197,25 @@ async def search(
         )
     hits.sort(key=lambda h: (-h.score, -h.cosine, str(h.chunk_id)))
     return hits[:limit]
+
+
+async def _context_cosines(
+    session: AsyncSession,
+    kbs: list[KnowledgeBase],
+    key: str,
+    hashes: set[str],
+    query: npt.NDArray[np.float32],
+) -> dict[str, float]:
+    if not hashes:
+        return {}
+    rows = await session.execute(
+        select(EmbeddingCacheEntry.content_hash, EmbeddingCacheEntry.vector).where(
+            EmbeddingCacheEntry.workspace_id.in_({kb.workspace_id for kb in kbs}),
+            EmbeddingCacheEntry.model_key == key,
+            EmbeddingCacheEntry.content_hash.in_(hashes),
+        )
+    )
+    return {h: float(np.frombuffer(v, dtype=np.float32) @ query) for h, v in rows.all()}
 
 
 async def run(

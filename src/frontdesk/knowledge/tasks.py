@@ -13,6 +13,7 @@ import hashlib
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -27,7 +28,7 @@ from frontdesk.events import service as event_service
 from frontdesk.jobs.clock import get_clock
 from frontdesk.jobs.registry import JobContext, RetryPolicy, job_handler
 from frontdesk.kit import ssrf
-from frontdesk.knowledge import chunking, embeddings, parsing, text
+from frontdesk.knowledge import chunking, embeddings, parsing, scoring, text
 from frontdesk.knowledge.index import ensure_hnsw_sql
 from frontdesk.knowledge.models import (
     EmbeddingCacheEntry,
@@ -48,6 +49,16 @@ FETCH_TIMEOUT = 30.0
 
 _HNSW_READY: set[int] = set()
 
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    position: int
+    chunk: chunking.Chunk
+    context: str
+    text_hash: str
+    context_hash: str | None
+
+
 Progress = Callable[[int, int], Awaitable[None] | None]
 
 
@@ -55,13 +66,32 @@ class SourceFailed(Exception):
     """Ends the source `failed` with this message (the document, not the machine, is at fault)."""
 
 
-def embed_text(source_name: str, chunk: chunking.Chunk) -> str:
-    """What the model embeds: the source's name and the heading give the passage its context."""
-    parts = [source_name.rsplit(".", 1)[0].replace("_", " ") if source_name else ""]
-    if chunk.heading:
-        parts.append(chunk.heading)
-    parts.append(chunk.text)
-    return "\n".join(p for p in parts if p)
+_FILE_ENDINGS = (".pdf", ".docx", ".txt", ".md", ".markdown", ".html", ".htm")
+
+
+def context_of(source_name: str, piece: chunking.Chunk) -> str:
+    """The line that says what a passage is about: its source's name and its section."""
+    name = source_name
+    if name.lower().endswith(_FILE_ENDINGS):
+        name = name.rsplit(".", 1)[0].replace("_", " ")
+    return f"{name} > {piece.heading}" if piece.heading else name
+
+
+def embed_text(context: str, piece: chunking.Chunk) -> str:
+    """What the model embeds: the passage with its context line first."""
+    return f"{context}\n{piece.text}" if context else piece.text
+
+
+def index_text(context: str, piece: chunking.Chunk) -> str:
+    """What keyword search indexes: the context line weighs like a title field."""
+    line = text.index_text(context)
+    return " ".join(
+        [*([line] * scoring.CONTEXT_REPEAT if line else []), text.index_text(piece.text)]
+    )
+
+
+def digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
 async def fetch_url(
@@ -127,7 +157,7 @@ async def _store_batch(
     session: AsyncSession,
     kb: KnowledgeBase,
     source: KnowledgeSource,
-    batch: list[tuple[int, chunking.Chunk, str]],
+    batch: list[_Piece],
     vectors: dict[str, bytes],
     dims: int,
 ) -> None:
@@ -135,8 +165,9 @@ async def _store_batch(
     rows = []
     df: Counter[str] = Counter()
     tokens = 0
-    for position, piece, digest in batch:
-        indexed = text.index_text(embed_text(source.name, piece))
+    for item in batch:
+        position, piece = item.position, item.chunk
+        indexed = index_text(item.context, piece)
         words = indexed.split()
         tokens += len(words)
         df.update(set(words))
@@ -150,10 +181,11 @@ async def _store_batch(
                 "content": piece.text,
                 "search_text": indexed,
                 "token_count": piece.tokens,
-                "content_hash": digest,
+                "content_hash": item.text_hash,
+                "context_hash": item.context_hash,
                 "meta": {"heading": piece.heading, "page": piece.page, "page_end": piece.page_end},
                 "dimensions": dims,
-                "embedding": vectors[digest],
+                "embedding": vectors[item.text_hash],
                 "created_at": now,
                 "updated_at": now,
             }
@@ -189,11 +221,13 @@ async def _embed_missing(
     session: AsyncSession,
     kb: KnowledgeBase,
     embedder: embeddings.Embedder,
-    batch: list[tuple[int, chunking.Chunk, str]],
+    batch: list[_Piece],
     texts: dict[str, str],
 ) -> tuple[dict[str, bytes], int]:
     key = model_key(kb)
-    hashes = list(dict.fromkeys(d for _, _, d in batch))
+    hashes = list(
+        dict.fromkeys(h for item in batch for h in (item.text_hash, item.context_hash) if h)
+    )
     vectors = await _cached_vectors(session, kb.workspace_id, key, hashes)
     missing = [h for h in hashes if h not in vectors]
     dims = 0
@@ -270,14 +304,19 @@ async def ingest_source(
         await session.commit()
         embedder = embedder_of(kb)
         texts: dict[str, str] = {}
-        todo: list[tuple[int, chunking.Chunk, str]] = []
+        todo: list[_Piece] = []
         for position, piece in enumerate(pieces):
             if position in done:
                 continue
-            value = embed_text(source.name, piece)
-            digest = hashlib.sha256(value.encode()).hexdigest()
-            texts[digest] = value
-            todo.append((position, piece, digest))
+            context = context_of(source.name, piece)
+            value = embed_text(context, piece)
+            item = _Piece(
+                position, piece, context, digest(value), digest(context) if context else None
+            )
+            texts[item.text_hash] = value
+            if item.context_hash:
+                texts[item.context_hash] = context
+            todo.append(item)
         if progress is not None:
             await _report(progress, len(done), len(pieces))
         for start in range(0, len(todo), BATCH):

@@ -132,6 +132,7 @@ def upgrade() -> None:
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("token_count", sa.Integer(), nullable=False),
         sa.Column("content_hash", sa.String(64), nullable=False),
+        sa.Column("context_hash", sa.String(64)),
         sa.Column("meta", JSONDoc, nullable=False),
         sa.Column("dimensions", sa.Integer(), nullable=False),
         sa.Column("embedding", EmbeddingColumn(), nullable=False),
