@@ -16,6 +16,7 @@ import time
 import uuid
 
 import httpx
+import numpy as np
 
 from bench.common import BIN, database, free_port, machine, process, table
 from frontdesk.llm.base import Message, Request
@@ -45,9 +46,36 @@ async def _conversation(http: httpx.AsyncClient, headers: dict[str, str], agent:
     return str(created.json()["id"])
 
 
-async def _turns(url: str, turns: int, concurrency: int) -> tuple[list[float], float, list[float]]:
+async def _attach_synthetic_kb(
+    http: httpx.AsyncClient, headers: dict[str, str], agent: str, database_url: str, chunks: int
+) -> None:
+    """A knowledge base of `chunks` synthetic passages, written straight into the database the
+    server uses, attached to the agent."""
+    from bench.knowledge_search import load_synthetic
+    from frontdesk.db.engine import create_engine
+    from frontdesk.settings import Settings
+
+    me = (await http.get("/v1/auth/me", headers=headers)).json()
+    engine = create_engine(Settings(database_url=database_url))
+    try:
+        kb_id, _, _ = await load_synthetic(
+            engine, uuid.UUID(me["workspace_id"]), chunks, np.random.default_rng(3)
+        )
+    finally:
+        await engine.dispose()
+    attached = await http.post(
+        f"/v1/knowledge-bases/{kb_id}/attach", headers=headers, json={"agent_id": agent}
+    )
+    attached.raise_for_status()
+
+
+async def _turns(
+    url: str, turns: int, concurrency: int, kb: tuple[str, int] | None = None
+) -> tuple[list[float], float, list[float]]:
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
         headers, agent = await _setup(http, "scripted")
+        if kb is not None:
+            await _attach_synthetic_kb(http, headers, agent, *kb)
         conversations = [await _conversation(http, headers, agent) for _ in range(concurrency)]
         latencies: list[float] = []
         engine_ms: list[float] = []
@@ -136,6 +164,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--turns", type=int, default=300)
     parser.add_argument("--ttft-samples", type=int, default=10)
+    parser.add_argument("--kb-chunks", type=int, default=10_000)
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp, database("sqlite") as url:
@@ -162,6 +191,15 @@ def main() -> None:
                     "HTTP turn (POST message, reply stored), 1 conversation",
                     f"{statistics.median(single):.1f}",
                     f"{_p99(single):.1f}",
+                ]
+            )
+            _, _, engine_kb = asyncio.run(_turns(base, args.turns, 1, (url, args.kb_chunks)))
+            rows.append(
+                [
+                    f"engine time per turn with a {args.kb_chunks:,}-chunk knowledge base "
+                    "(query embedded by the local model, hybrid search, passages in the prompt)",
+                    f"{statistics.median(engine_kb):.1f}",
+                    f"{_p99(engine_kb):.1f}",
                 ]
             )
             many, rate, _ = asyncio.run(_turns(base, args.turns, 50))

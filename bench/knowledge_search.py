@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import database, machine, table
 from frontdesk.db.engine import create_engine, create_sessionmaker
@@ -58,25 +59,22 @@ def _vectors(rng: np.random.Generator, n: int, centres: np.ndarray) -> np.ndarra
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
 
-async def _load(
-    url: str, size: int, rng: np.random.Generator
-) -> tuple[Any, uuid.UUID, np.ndarray, list[list[str]]]:
-    settings = Settings(database_url=url, data_dir=Path("/tmp/frontdesk-bench"))
-    engine = create_engine(settings)
-    await upgrade(engine)
+async def load_synthetic(
+    engine: AsyncEngine, workspace_id: uuid.UUID, size: int, rng: np.random.Generator
+) -> tuple[uuid.UUID, np.ndarray, list[list[str]]]:
+    """A knowledge base of `size` synthetic chunks in the workspace: (id, vectors, some chunks'
+    words)."""
     maker = create_sessionmaker(engine)
     vocabulary = _vocabulary(rng)
     ranks = np.arange(1, VOCABULARY + 1)
     zipf = (1 / ranks) / (1 / ranks).sum()
     centres = rng.normal(size=(max(size // 100, 10), DIMS)).astype(np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-    postgres = url.startswith("postgresql")
+    postgres = engine.dialect.name == "postgresql"
+    context_hash = "c" * 64
     async with maker() as session:
-        workspace = Workspace(name="Bench", llm={}, voice={})
-        session.add(workspace)
-        await session.flush()
         kb = KnowledgeBase(
-            workspace_id=workspace.id,
+            workspace_id=workspace_id,
             name="Scale",
             embedding={},
             chunk_size=400,
@@ -88,7 +86,7 @@ async def _load(
         session.add(kb)
         await session.flush()
         source = KnowledgeSource(
-            workspace_id=workspace.id,
+            workspace_id=workspace_id,
             knowledge_base_id=kb.id,
             type="text",
             name="Synthetic",
@@ -99,17 +97,16 @@ async def _load(
             generation=0,
         )
         session.add(source)
-        context_hash = "c" * 64
         session.add(
             EmbeddingCacheEntry(
-                workspace_id=workspace.id,
+                workspace_id=workspace_id,
                 model_key="local:all-minilm-l6-v2:",
                 content_hash=context_hash,
                 vector=_vectors(rng, 1, centres)[0].tobytes(),
             )
         )
         await session.commit()
-        kb_id, workspace_id, source_id = kb.id, workspace.id, source.id
+        kb_id, source_id = kb.id, source.id
     if postgres:
         async with engine.begin() as conn:
             await conn.execute(text("DROP INDEX IF EXISTS ix_knowledge_chunks_hnsw_384"))
@@ -172,17 +169,20 @@ async def _load(
             await conn.execute(text(index.ensure_hnsw_sql(DIMS).replace("IF NOT EXISTS ", "")))
             await conn.execute(text("ANALYZE knowledge_chunks"))
         index_seconds = time.perf_counter() - started
-    print(
-        f"  loaded {size} chunks in {load_seconds:.0f} s, HNSW built in {index_seconds:.0f} s",
-        flush=True,
-    )
-    return engine, kb_id, all_vectors, sample_words
+    print(f"  loaded {size} chunks in {load_seconds:.0f} s, HNSW built in {index_seconds:.0f} s")
+    return kb_id, all_vectors, sample_words
 
 
 async def _measure(url: str, size: int, queries: int) -> dict[str, Any]:
     rng = np.random.default_rng(7)
-    engine, kb_id, vectors, sample_words = await _load(url, size, rng)
+    engine = create_engine(Settings(database_url=url, data_dir=Path("/tmp/frontdesk-bench")))
+    await upgrade(engine)
     maker = create_sessionmaker(engine)
+    async with maker() as session:
+        workspace = Workspace(name="Bench", llm={}, voice={})
+        session.add(workspace)
+        await session.commit()
+    kb_id, vectors, sample_words = await load_synthetic(engine, workspace.id, size, rng)
     picks = rng.integers(0, min(size, len(sample_words)), size=queries)
     query_vectors = []
     query_texts = []
@@ -208,13 +208,13 @@ async def _measure(url: str, size: int, queries: int) -> dict[str, Any]:
                 session, [(kb.id, kb.index_version)], qv, limit=10
             )
             exact = set(np.argsort(-(vectors @ qv))[:10].tolist())
-            ids = await session.execute(
-                text("SELECT id, position FROM knowledge_chunks WHERE id IN :ids").bindparams(
-                    bindparam("ids", expanding=True)
-                ),
-                {"ids": list(found)},
+            positions = set(
+                (
+                    await session.scalars(
+                        select(KnowledgeChunk.position).where(KnowledgeChunk.id.in_(list(found)))
+                    )
+                ).all()
             )
-            positions = {int(r[1]) for r in ids.all()}
             recall.append(len(positions & exact) / 10)
     await engine.dispose()
     return {

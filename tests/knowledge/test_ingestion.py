@@ -299,3 +299,28 @@ async def test_reupload_costs_no_embedding(
     await ingest_worker.run_until_idle()
     assert (await source_of(client, owner, kb["id"], again["id"]))["status"] == "processed"
     assert calls == []
+
+
+async def test_upload_over_the_cap_is_413(client: httpx.AsyncClient, owner: Account) -> None:
+    kb = await make_kb(client, owner)
+    boundary = "frontdeskboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\n"
+    ).encode()
+
+    async def body():  # type: ignore[no-untyped-def]
+        yield head
+        for _ in range(51):  # 51 MiB, over the 50 MiB default
+            yield b"a" * (1 << 20)
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    response = await client.post(
+        f"/v1/knowledge-bases/{kb['id']}/sources",
+        content=body(),
+        headers={**owner.headers, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "PAYLOAD_TOO_LARGE"
+    listed = await client.get(f"/v1/knowledge-bases/{kb['id']}/sources", headers=owner.headers)
+    assert listed.json()["total"] == 0
