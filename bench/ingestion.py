@@ -67,16 +67,7 @@ async def _run(url: str, content: bytes, pages: int) -> list[list[str]]:
         await session.commit()
     for label in ("first upload (embeds every chunk)", "same file, another base (cached)"):
         async with maker() as session:
-            kb = KnowledgeBase(
-                workspace_id=workspace.id,
-                name=label,
-                embedding={},
-                chunk_size=400,
-                chunk_overlap=60,
-                chunk_total=0,
-                token_total=0,
-                index_version=0,
-            )
+            kb = KnowledgeBase(workspace_id=workspace.id, name=label)
             session.add(kb)
             await session.flush()
             source = await knowledge_service.add_file(

@@ -73,16 +73,7 @@ async def load_synthetic(
     postgres = engine.dialect.name == "postgresql"
     context_hash = "c" * 64
     async with maker() as session:
-        kb = KnowledgeBase(
-            workspace_id=workspace_id,
-            name="Scale",
-            embedding={},
-            chunk_size=400,
-            chunk_overlap=60,
-            chunk_total=0,
-            token_total=0,
-            index_version=1,
-        )
+        kb = KnowledgeBase(workspace_id=workspace_id, name="Scale", index_version=1)
         session.add(kb)
         await session.flush()
         source = KnowledgeSource(
@@ -121,8 +112,9 @@ async def load_synthetic(
         vectors = _vectors(rng, count, centres)
         all_vectors[start : start + count] = vectors
         rows = []
+        drawn = rng.choice(VOCABULARY, size=(count, WORDS_PER_CHUNK), p=zipf)
         for i in range(count):
-            words = [vocabulary[w] for w in rng.choice(VOCABULARY, size=WORDS_PER_CHUNK, p=zipf)]
+            words = [vocabulary[w] for w in drawn[i]]
             if len(sample_words) < 2000:
                 sample_words.append(words)
             content = " ".join(words)

@@ -111,16 +111,7 @@ async def _run_set(url: str, name: str, memo: DiskMemo, max_queries: int | None)
             workspace = Workspace(name="Bench", llm={}, voice={})
             session.add(workspace)
             await session.flush()
-            kb = KnowledgeBase(
-                workspace_id=workspace.id,
-                name=name,
-                embedding={},
-                chunk_size=400,
-                chunk_overlap=60,
-                chunk_total=0,
-                token_total=0,
-                index_version=0,
-            )
+            kb = KnowledgeBase(workspace_id=workspace.id, name=name)
             session.add(kb)
             await session.flush()
             doc_of: dict[uuid.UUID, str] = {}

@@ -5,28 +5,24 @@ input_json_delta), message_delta with the output usage, message_stop."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from tests.fixtures.loopback import LoopbackServer
+
 
 @dataclass
-class FakeAnthropic:
+class FakeAnthropic(LoopbackServer):
     text: str = "Hello from Claude"
     tool: dict[str, Any] | None = None
     status: int = 200
     requests: list[dict[str, Any]] = field(default_factory=list)
-    port: int = 0
-    _server: uvicorn.Server | None = None
 
     @property
     def base_url(self) -> str:
@@ -141,18 +137,3 @@ class FakeAnthropic:
             return StreamingResponse(stream(), media_type="text/event-stream")
 
         return Starlette(routes=[Route("/v1/messages", messages, methods=["POST"])])
-
-    def start(self) -> FakeAnthropic:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        self._server = uvicorn.Server(uvicorn.Config(self._app(), log_level="warning"))
-        threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True).start()
-        deadline = time.time() + 10
-        while not self._server.started and time.time() < deadline:
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True

@@ -5,18 +5,16 @@ chunk and `data: [DONE]`. Replies are set per test."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.fixtures.loopback import LoopbackServer
 
 EMBEDDING_DIMENSIONS = 64
 
@@ -30,13 +28,11 @@ def fake_embedding(text: str) -> list[float]:
 
 
 @dataclass
-class FakeOpenAI:
+class FakeOpenAI(LoopbackServer):
     text: str = "Hello there"
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     status: int = 200
     requests: list[dict[str, Any]] = field(default_factory=list)
-    port: int = 0
-    _server: uvicorn.Server | None = None
 
     @property
     def base_url(self) -> str:
@@ -115,18 +111,3 @@ class FakeOpenAI:
                 Route("/v1/embeddings", embeddings, methods=["POST"]),
             ]
         )
-
-    def start(self) -> FakeOpenAI:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        self._server = uvicorn.Server(uvicorn.Config(self._app(), log_level="warning"))
-        threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True).start()
-        deadline = time.time() + 10
-        while not self._server.started and time.time() < deadline:
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True

@@ -36,16 +36,7 @@ async def test_ingest_and_search_from_the_terminal(tmp_path: Path) -> None:
         workspace = Workspace(name="CLI", llm={}, voice={})
         session.add(workspace)
         await session.flush()
-        kb = KnowledgeBase(
-            workspace_id=workspace.id,
-            name="Manuals",
-            embedding={},
-            chunk_size=400,
-            chunk_overlap=60,
-            chunk_total=0,
-            token_total=0,
-            index_version=0,
-        )
+        kb = KnowledgeBase(workspace_id=workspace.id, name="Manuals")
         session.add(kb)
         await session.commit()
         kb_id = str(kb.id)

@@ -40,14 +40,7 @@ async def test_killed_worker_resumes_ingestion(
         session.add(workspace)
         await session.flush()
         kb = KnowledgeBase(
-            workspace_id=workspace.id,
-            name="Manuals",
-            embedding={},
-            chunk_size=50,
-            chunk_overlap=0,
-            chunk_total=0,
-            token_total=0,
-            index_version=0,
+            workspace_id=workspace.id, name="Manuals", chunk_size=50, chunk_overlap=0
         )
         session.add(kb)
         await session.flush()
