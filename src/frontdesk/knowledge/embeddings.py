@@ -75,6 +75,8 @@ class _MiniLM:
         if threads:
             options.intra_op_num_threads = threads
         options.log_severity_level = 3
+        # Idle threads sleep instead of spinning: the process also serves requests.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(vocab))
         self.tokenizer.enable_truncation(MAX_TOKENS)

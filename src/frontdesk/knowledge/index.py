@@ -26,7 +26,7 @@ CANDIDATES = 100
 HNSW_EF_SEARCH = 200
 # A word in more than this share of chunks finds too many to rank quickly; it still counts in
 # the score of the candidates the rarer words find.
-COMMON_SHARE = 0.05
+COMMON_SHARE = 0.02
 
 
 def kb_token(kb_id: uuid.UUID) -> str:

@@ -139,9 +139,13 @@ async def search(
                 KnowledgeChunk.context_hash,
             )
             .join(KnowledgeSource, KnowledgeSource.id == KnowledgeChunk.source_id)
-            .where(KnowledgeChunk.id.in_(candidates), KnowledgeChunk.knowledge_base_id.in_(kb_ids))
+            .where(KnowledgeChunk.id.in_(candidates))
         )
     ).all()
+    # By primary key only (a base filter in SQL makes SQLite scan the whole base); the
+    # candidates came from the bases' own indexes, this keeps it so.
+    wanted = set(kb_ids)
+    rows = [r for r in rows if r[1] in wanted]
     if mode == "hybrid" and vectors:
         # Keyword finds the vector half missed still need their cosine.
         for key, members in groups.items():
