@@ -96,6 +96,7 @@ async def test_status_tags_unread_and_filters(
         ("channel=sms", 0),
         (f"contact_id={contact['id']}", 1),
         ("search=hello", 1),
+        ("search=HELL", 1),
         ("search=goodbye", 0),
     ):
         listed = await client.get(f"/v1/conversations?{query}", headers=owner.headers)

@@ -62,5 +62,8 @@ class Message(Model):
     sender_type: Mapped[str] = mapped_column(String(10))  # user, agent, member, system, note
     sender_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     content: Mapped[str] = mapped_column(Text)
+    # `content` folded for full-text search (accents, case, punctuation): `messages_fts` on
+    # SQLite, a GIN-indexed tsvector on PostgreSQL.
+    search_text: Mapped[str | None] = mapped_column(Text)
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
     ai_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)

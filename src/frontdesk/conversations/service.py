@@ -6,13 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.agents.models import Agent
 from frontdesk.audit import service as audit_service
 from frontdesk.auth.context import AuthContext
 from frontdesk.conversations import schemas
+from frontdesk.conversations import search as message_search
 from frontdesk.conversations.models import Conversation, Message
 from frontdesk.crm import contacts as contact_service
 from frontdesk.crm import gdpr
@@ -93,6 +94,7 @@ def _add_message(
         sender_type=sender_type,
         sender_id=sender_id,
         content=content,
+        search_text=message_search.index_text(content),
         attachments=attachments or [],
         created_at=now,
         updated_at=now,
@@ -157,6 +159,7 @@ def _filters(
     start_date: datetime | None,
     end_date: datetime | None,
     search: str | None,
+    dialect: str,
 ) -> Select[Any]:
     if status:
         stmt = stmt.where(Conversation.status == status)
@@ -173,12 +176,7 @@ def _filters(
     if end_date:
         stmt = stmt.where(Conversation.created_at <= end_date)
     if search:
-        pattern = f"%{search.strip()}%"
-        stmt = stmt.where(
-            exists().where(
-                Message.conversation_id == Conversation.id, Message.content.ilike(pattern)
-            )
-        )
+        stmt = stmt.where(message_search.conversations_matching(dialect, search))
     return stmt
 
 
@@ -207,6 +205,7 @@ async def list_conversations(
         start_date,
         end_date,
         search,
+        session.get_bind().dialect.name,
     )
     if tag:
         dialect = session.get_bind().dialect.name

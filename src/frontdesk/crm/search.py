@@ -10,23 +10,15 @@ PostgreSQL a GIN-indexed tsvector column. Every word of the query must match as 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import phonenumbers
 from sqlalchemy import TextClause, text
 
 from frontdesk.crm.models import Contact
+from frontdesk.kit.text import fold
 
-_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _PHONEY = re.compile(r"^[\d\s+().\-/]+$")
 MAX_QUERY_WORDS = 8
-
-
-def fold(value: str) -> str:
-    """Lower-case, accents removed, punctuation turned into spaces."""
-    decomposed = unicodedata.normalize("NFKD", value)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(_NON_WORD.sub(" ", stripped.casefold()).split())
 
 
 def _phone_tokens(phone: str) -> list[str]:

@@ -21,6 +21,7 @@ from frontdesk.actions import service as action_service
 from frontdesk.actions.models import Action
 from frontdesk.agents import service as agent_service
 from frontdesk.agents.models import Agent
+from frontdesk.conversations import search as message_search
 from frontdesk.conversations.models import Conversation, Message
 from frontdesk.crm import memory as memory_service
 from frontdesk.crm.models import Contact
@@ -226,6 +227,7 @@ async def respond(
         workspace_id=conversation.workspace_id,
         sender_type="agent",
         content="".join(turn.text).strip(),
+        search_text=message_search.index_text("".join(turn.text)),
         attachments=[],
         ai_metadata={
             "model": model,

@@ -144,8 +144,8 @@ async def search(
     ).all()
     # By primary key only (a base filter in SQL makes SQLite scan the whole base); the
     # candidates came from the bases' own indexes, this keeps it so.
-    wanted = set(kb_ids)
-    rows = [r for r in rows if r[1] in wanted]
+    allowed = set(kb_ids)
+    rows = [r for r in rows if r[1] in allowed]
     if mode == "hybrid" and vectors:
         # Keyword finds the vector half missed still need their cosine.
         for key, members in groups.items():
