@@ -24,9 +24,8 @@ from frontdesk.knowledge.vectors import to_pg_text
 
 CANDIDATES = 100
 HNSW_EF_SEARCH = 200
-# A word in more than this share of chunks finds too many to rank quickly; it still counts in
-# the score of the candidates the rarer words find.
-COMMON_SHARE = 0.02
+MATCH_BUDGET = 5000
+MATCH_SHARE = 0.005
 
 
 def kb_token(kb_id: uuid.UUID) -> str:
@@ -47,10 +46,19 @@ async def document_frequencies(
 
 
 def _match_terms(terms: Sequence[str], df: dict[str, int], chunks: int) -> list[str]:
+    """The rarest query words, up to about MATCH_BUDGET matching chunks in all (at least one
+    word): ranking every chunk that holds a common word is what makes full-text search slow on
+    large bases, and the words left out still count in the score of every candidate."""
     present = sorted((t for t in terms if df.get(t)), key=lambda t: df[t])
-    limit = max(1000, int(chunks * COMMON_SHARE))
-    rare = [t for t in present if df[t] <= limit]
-    return rare or present[:1]
+    budget = max(MATCH_BUDGET, int(chunks * MATCH_SHARE))
+    chosen: list[str] = []
+    total = 0
+    for term in present:
+        if chosen and total + df[term] > budget:
+            break
+        chosen.append(term)
+        total += df[term]
+    return chosen
 
 
 async def keyword_candidates(
