@@ -9,6 +9,7 @@ owns it. A document that cannot be read ends `failed` with a sentence saying why
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from collections import Counter
@@ -223,29 +224,40 @@ async def _embed_missing(
     embedder: embeddings.Embedder,
     batch: list[_Piece],
     texts: dict[str, str],
-) -> tuple[dict[str, bytes], int]:
+) -> tuple[dict[str, bytes], dict[str, bytes], int]:
+    """The batch's vectors: (all, the newly computed, dimensions). The model runs with no
+    transaction open: on SQLite an open writing transaction would block every other writer for
+    as long as the model takes."""
     key = model_key(kb)
     hashes = list(
         dict.fromkeys(h for item in batch for h in (item.text_hash, item.context_hash) if h)
     )
     vectors = await _cached_vectors(session, kb.workspace_id, key, hashes)
+    await session.commit()
     missing = [h for h in hashes if h not in vectors]
+    fresh: dict[str, bytes] = {}
     dims = 0
     if missing:
         computed = await embedder.embed([texts[h] for h in missing])
         dims = int(computed.shape[1])
         fresh = {h: computed[i].astype(np.float32).tobytes() for i, h in enumerate(missing)}
-        stmt = _insert(session)(EmbeddingCacheEntry).values(
-            [
-                {"workspace_id": kb.workspace_id, "model_key": key, "content_hash": h, "vector": v}
-                for h, v in fresh.items()
-            ]
-        )
-        await session.execute(stmt.on_conflict_do_nothing())
         vectors.update(fresh)
     if not dims:
         dims = len(next(iter(vectors.values()))) // 4
-    return vectors, dims
+    return vectors, fresh, dims
+
+
+async def _cache(session: AsyncSession, kb: KnowledgeBase, fresh: dict[str, bytes]) -> None:
+    if not fresh:
+        return
+    key = model_key(kb)
+    stmt = _insert(session)(EmbeddingCacheEntry).values(
+        [
+            {"workspace_id": kb.workspace_id, "model_key": key, "content_hash": h, "vector": v}
+            for h, v in fresh.items()
+        ]
+    )
+    await session.execute(stmt.on_conflict_do_nothing())
 
 
 async def ingest_source(
@@ -268,12 +280,16 @@ async def ingest_source(
         kb = await session.get_one(KnowledgeBase, source.knowledge_base_id)
         content, declared = source.content, source.mime_type
         final_url: str | None = None
+        await session.commit()  # nothing is held while the page is fetched or parsed
         if source.type == "url" and content is None:
             if http is None:
                 raise RuntimeError("fetching a url source needs an HTTP client")
             content, declared, final_url = await fetch_url(
                 http, source.url or "", allow_private, max_bytes
             )
+            await session.refresh(source)
+            if source.generation != generation:
+                return "superseded"
             source.content, source.mime_type = content, (declared or "")[:100] or None
             source.size_bytes = len(content)
             source.content_hash = hashlib.sha256(content).hexdigest()
@@ -281,7 +297,7 @@ async def ingest_source(
                 source.name = final_url[:300]
             await session.commit()
         kind = parsing.sniff(content or b"", source.filename or source.url, declared)
-        document = parsing.parse(content or b"", kind)
+        document = await asyncio.to_thread(parsing.parse, content or b"", kind)
         if source.type == "url" and document.title and source.name in (source.url, final_url):
             source.name = document.title[:300]
         pieces = chunking.chunk(document.blocks, kb.chunk_size, kb.chunk_overlap)
@@ -321,19 +337,19 @@ async def ingest_source(
             await _report(progress, len(done), len(pieces))
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
+            vectors, fresh, dims = await _embed_missing(session, kb, embedder, batch, texts)
+            if dims not in _HNSW_READY and session.get_bind().dialect.name == "postgresql":
+                # DDL in a transaction of its own: never while holding rows another ingestion
+                # waits for (two such transactions would deadlock on the table's locks).
+                await session.execute(sql_text(ensure_hnsw_sql(dims)))
+                await session.commit()
+                _HNSW_READY.add(dims)
             current = await session.scalar(
                 select(KnowledgeSource.generation).where(KnowledgeSource.id == source.id)
             )
             if current != generation:
                 return "superseded"
-            vectors, dims = await _embed_missing(session, kb, embedder, batch, texts)
-            if dims not in _HNSW_READY and session.get_bind().dialect.name == "postgresql":
-                # DDL in a transaction of its own: never while holding rows another ingestion
-                # waits for (two such transactions would deadlock on the table's locks).
-                await session.commit()
-                await session.execute(sql_text(ensure_hnsw_sql(dims)))
-                await session.commit()
-                _HNSW_READY.add(dims)
+            await _cache(session, kb, fresh)
             await _store_batch(session, kb, source, batch, vectors, dims)
             await _remember_dimensions(session, kb, dims)
             await session.commit()
