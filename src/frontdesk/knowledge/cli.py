@@ -105,7 +105,7 @@ async def _ingest(settings: Settings, kb_id: uuid.UUID, paths: list[Path]) -> in
                         max_bytes=settings.max_upload_bytes,
                         progress=report,
                     )
-                except (tasks.SourceFailed, Exception) as exc:  # noqa: BLE001 - shown, then kept
+                except Exception as exc:  # noqa: BLE001 - recorded on the source and shown
                     await tasks.fail_source(maker, source_id, generation, tasks.describe(exc))
                 async with maker() as session:
                     done = await session.get_one(KnowledgeSource, source_id)

@@ -1,10 +1,10 @@
 """Grounding for the conversation engine: the passages of an agent's knowledge bases that answer
 the customer's message, with their sources.
 
-A base with a `rag_use_condition` is consulted only when the message is about what the condition
-names (cosine of the two with the local embedding model, or shared words); a base without one is
-consulted on every turn. Only passages whose calibrated score reaches the base's threshold
-(default `DEFAULT_THRESHOLD`) are used.
+A base with a `rag_use_condition` is consulted only when the message is about what the
+condition names (shared words, or the cosine of the two with the base's embedding model); a base
+without one is consulted on every turn. Only passages whose calibrated score reaches the base's
+threshold (default `DEFAULT_THRESHOLD`) are used.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from frontdesk.agents import service as agent_service
 from frontdesk.agents.models import Agent
 from frontdesk.engine import prompt
 from frontdesk.knowledge import text
-from frontdesk.knowledge.embeddings import EmbeddingUnavailable, LocalEmbedder
+from frontdesk.knowledge.embeddings import EmbeddingUnavailable
 from frontdesk.knowledge.models import KnowledgeBase
-from frontdesk.knowledge.search import search
+from frontdesk.knowledge.search import QUERY_VECTORS, search
 from frontdesk.tenancy.scope import system_scope
 
 DEFAULT_THRESHOLD = 0.35
@@ -28,14 +28,18 @@ CONDITION_SIMILARITY = 0.3
 NO_ANSWER = "I'm sorry, I don't know that. I can put you in touch with a colleague who can help."
 
 
-async def _condition_met(condition: str, question: str) -> bool:
+async def _condition_met(kb: KnowledgeBase, question: str) -> bool:
+    condition = kb.rag_use_condition or ""
     if set(text.query_terms(condition)) & set(text.query_terms(question)):
         return True
     try:
-        vectors = await LocalEmbedder().embed([condition, question])
+        # The search's query-vector cache: the question is embedded once per turn, the
+        # condition once per process.
+        first = await QUERY_VECTORS.get(kb, condition)
+        second = await QUERY_VECTORS.get(kb, question)
     except EmbeddingUnavailable:
         return True  # cannot tell: consulting the base is the safe side
-    return float(np.dot(vectors[0], vectors[1])) >= CONDITION_SIMILARITY
+    return float(np.dot(first, second)) >= CONDITION_SIMILARITY
 
 
 async def retrieve(session: Any, agent: Agent, question: str) -> prompt.Knowledge:
@@ -50,7 +54,7 @@ async def retrieve(session: Any, agent: Agent, question: str) -> prompt.Knowledg
     scope = system_scope(agent.workspace_id)
     kbs: list[KnowledgeBase] = []
     for kb in await knowledge_service.get_many_existing(session, scope, kb_ids):
-        if not kb.rag_use_condition or await _condition_met(kb.rag_use_condition, question):
+        if not kb.rag_use_condition or await _condition_met(kb, question):
             kbs.append(kb)
     if not kbs:
         return knowledge

@@ -80,6 +80,9 @@ class _QueryVectors:
 QUERY_VECTORS = _QueryVectors(QUERY_CACHE_SIZE)
 
 
+Vectors = dict[str, npt.NDArray[np.float32]]
+
+
 async def search(
     session: AsyncSession,
     kbs: list[KnowledgeBase],
@@ -109,21 +112,62 @@ async def search(
     for kb in kbs:
         groups.setdefault(model_key(kb), []).append(kb)
     cosine: dict[uuid.UUID, float] = {}
-    vectors: dict[str, npt.NDArray[np.float32]] = {}
+    vectors: Vectors = {}
     if mode in ("hybrid", "vector"):
-        for key, members in groups.items():
-            try:
-                vector = await QUERY_VECTORS.get(members[0], query)
-            except EmbeddingUnavailable:
-                if mode == "vector":
-                    raise
-                continue  # hybrid goes on with keywords alone
-            vectors[key] = vector
-            found = await index.vector_candidates(
+        vectors = await _vector_half(session, groups, query, cosine, required=mode == "vector")
+    rows = await _fetch(session, list(dict.fromkeys([*keyword_ids, *cosine])), kb_ids)
+    context: dict[str, float] = {}
+    if mode == "hybrid":
+        context = await _complete_hybrid(session, groups, vectors, rows, cosine)
+    best = stats.best_possible(terms)
+    cos = np.array([cosine.get(r[0], 0.0) for r in rows], dtype=np.float64)
+    ctx = np.array([context.get(r[7] or "", 0.0) for r in rows], dtype=np.float64)
+    kw = np.array([scoring.bm25(stats, terms, r[4]) / best for r in rows], dtype=np.float64)
+    if mode == "keyword":
+        scores, keep = scoring.keyword_scores(kw), kw > 0
+    elif mode == "vector":
+        scores, keep = scoring.vector_scores(cos), np.ones(len(rows), dtype=bool)
+    else:
+        scores = scoring.hybrid_scores(cos, ctx, kw) if vectors else scoring.keyword_scores(kw)
+        keep = np.ones(len(rows), dtype=bool)
+    floor = 0.0 if threshold is None else threshold
+    hits = [
+        _hit(row, float(scores[i]), float(cos[i]), float(kw[i]))
+        for i, row in enumerate(rows)
+        if keep[i] and scores[i] >= floor
+    ]
+    hits.sort(key=lambda h: (-h.score, -h.cosine, str(h.chunk_id)))
+    return hits[:limit]
+
+
+async def _vector_half(
+    session: AsyncSession,
+    groups: dict[str, list[KnowledgeBase]],
+    query: str,
+    cosine: dict[uuid.UUID, float],
+    required: bool,
+) -> Vectors:
+    """Nearest chunks of each model's bases into `cosine`; the query vector of each model."""
+    vectors: Vectors = {}
+    for key, members in groups.items():
+        try:
+            vector = await QUERY_VECTORS.get(members[0], query)
+        except EmbeddingUnavailable:
+            if required:
+                raise
+            continue  # hybrid goes on with keywords alone
+        vectors[key] = vector
+        cosine.update(
+            await index.vector_candidates(
                 session, [(kb.id, kb.index_version) for kb in members], vector
             )
-            cosine.update(found)
-    candidates = list(dict.fromkeys([*keyword_ids, *cosine]))
+        )
+    return vectors
+
+
+async def _fetch(
+    session: AsyncSession, candidates: list[uuid.UUID], kb_ids: list[uuid.UUID]
+) -> list[Any]:
     if not candidates:
         return []
     rows = (
@@ -145,62 +189,51 @@ async def search(
     # By primary key only (a base filter in SQL makes SQLite scan the whole base); the
     # candidates came from the bases' own indexes, this keeps it so.
     allowed = set(kb_ids)
-    rows = [r for r in rows if r[1] in allowed]
-    if mode == "hybrid" and vectors:
-        # Keyword finds the vector half missed still need their cosine.
-        for key, members in groups.items():
-            if key not in vectors:
-                continue
-            member_ids = {kb.id for kb in members}
-            wanted = [r[0] for r in rows if r[0] not in cosine and r[1] in member_ids]
-            cosine.update(
-                await index.cosines(
-                    session, wanted, [(kb.id, kb.index_version) for kb in members], vectors[key]
-                )
-            )
+    return [r for r in rows if r[1] in allowed]
+
+
+async def _complete_hybrid(
+    session: AsyncSession,
+    groups: dict[str, list[KnowledgeBase]],
+    vectors: Vectors,
+    rows: list[Any],
+    cosine: dict[uuid.UUID, float],
+) -> dict[str, float]:
+    """The cosine of keyword finds the vector half missed (into `cosine`), and each candidate's
+    context-line cosine (returned, by context hash)."""
     context: dict[str, float] = {}
-    if mode == "hybrid":
-        for key, members in groups.items():
-            if key in vectors:
-                member_ids = {kb.id for kb in members}
-                hashes = {r[7] for r in rows if r[7] and r[1] in member_ids}
-                context.update(await _context_cosines(session, members, key, hashes, vectors[key]))
-    best = stats.best_possible(terms)
-    cos = np.array([cosine.get(r[0], 0.0) for r in rows], dtype=np.float64)
-    ctx = np.array([context.get(r[7] or "", 0.0) for r in rows], dtype=np.float64)
-    kw = np.array([scoring.bm25(stats, terms, r[4]) / best for r in rows], dtype=np.float64)
-    if mode == "keyword":
-        scores = scoring.keyword_scores(kw)
-        keep = kw > 0
-    elif mode == "vector":
-        scores = scoring.vector_scores(cos)
-        keep = np.ones(len(rows), dtype=bool)
-    else:
-        scores = scoring.hybrid_scores(cos, ctx, kw) if vectors else scoring.keyword_scores(kw)
-    if mode == "hybrid":
-        keep = np.ones(len(rows), dtype=bool)
-    floor = 0.0 if threshold is None else threshold
-    hits: list[Hit] = []
-    for i, row in enumerate(rows):
-        if not keep[i] or scores[i] < floor:
+    for key, members in groups.items():
+        if key not in vectors:
             continue
-        meta: dict[str, Any] = row[5] or {}
-        hits.append(
-            Hit(
-                knowledge_base_id=row[1],
-                source_id=row[2],
-                chunk_id=row[0],
-                content=row[3],
-                score=float(scores[i]),
-                source=row[6],
-                page=meta.get("page"),
-                heading=meta.get("heading"),
-                cosine=float(cos[i]),
-                keyword=float(kw[i]),
+        member_ids = {kb.id for kb in members}
+        mine = [r for r in rows if r[1] in member_ids]
+        cosine.update(
+            await index.cosines(
+                session,
+                [r[0] for r in mine if r[0] not in cosine],
+                [(kb.id, kb.index_version) for kb in members],
+                vectors[key],
             )
         )
-    hits.sort(key=lambda h: (-h.score, -h.cosine, str(h.chunk_id)))
-    return hits[:limit]
+        hashes = {r[7] for r in mine if r[7]}
+        context.update(await _context_cosines(session, members, key, hashes, vectors[key]))
+    return context
+
+
+def _hit(row: Any, score: float, cosine: float, keyword: float) -> Hit:
+    meta: dict[str, Any] = row[5] or {}
+    return Hit(
+        knowledge_base_id=row[1],
+        source_id=row[2],
+        chunk_id=row[0],
+        content=row[3],
+        score=score,
+        source=row[6],
+        page=meta.get("page"),
+        heading=meta.get("heading"),
+        cosine=cosine,
+        keyword=keyword,
+    )
 
 
 async def _context_cosines(

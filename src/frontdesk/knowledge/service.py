@@ -159,28 +159,10 @@ async def get(session: AsyncSession, scope: WorkspaceScope, kb_id: uuid.UUID) ->
     return await scope.get(session, KnowledgeBase, kb_id, "knowledge base")
 
 
-async def get_many(
-    session: AsyncSession, scope: WorkspaceScope, kb_ids: list[uuid.UUID]
-) -> list[KnowledgeBase]:
-    """The bases with these ids, all in scope, or 404 naming the first missing one."""
-    if not kb_ids:
-        return []
-    found = {
-        kb.id: kb
-        for kb in await session.scalars(
-            scope.apply(select(KnowledgeBase), KnowledgeBase).where(KnowledgeBase.id.in_(kb_ids))
-        )
-    }
-    for kb_id in kb_ids:
-        if kb_id not in found:
-            raise NotFound("knowledge base")
-    return [found[k] for k in kb_ids]
-
-
 async def get_many_existing(
     session: AsyncSession, scope: WorkspaceScope, kb_ids: list[uuid.UUID]
 ) -> list[KnowledgeBase]:
-    """The bases with these ids that still exist, in the given order."""
+    """The bases with these ids that still exist in scope, in the given order."""
     if not kb_ids:
         return []
     found = {
@@ -190,6 +172,16 @@ async def get_many_existing(
         )
     }
     return [found[k] for k in kb_ids if k in found]
+
+
+async def get_many(
+    session: AsyncSession, scope: WorkspaceScope, kb_ids: list[uuid.UUID]
+) -> list[KnowledgeBase]:
+    """The bases with these ids, all in scope, or 404."""
+    found = await get_many_existing(session, scope, kb_ids)
+    if len(found) != len(set(kb_ids)):
+        raise NotFound("knowledge base")
+    return found
 
 
 async def all_bases(session: AsyncSession, scope: WorkspaceScope) -> list[KnowledgeBase]:

@@ -278,26 +278,18 @@ async def ingest_source(
         if source.status != "processing":
             return source.status
         kb = await session.get_one(KnowledgeBase, source.knowledge_base_id)
-        content, declared = source.content, source.mime_type
-        final_url: str | None = None
         await session.commit()  # nothing is held while the page is fetched or parsed
-        if source.type == "url" and content is None:
+        final_url: str | None = None
+        if source.type == "url" and source.content is None:
             if http is None:
                 raise RuntimeError("fetching a url source needs an HTTP client")
-            content, declared, final_url = await fetch_url(
-                http, source.url or "", allow_private, max_bytes
-            )
-            await session.refresh(source)
-            if source.generation != generation:
+            fetched = await _fetch_into(session, http, source, generation, allow_private, max_bytes)
+            if fetched is None:
                 return "superseded"
-            source.content, source.mime_type = content, (declared or "")[:100] or None
-            source.size_bytes = len(content)
-            source.content_hash = hashlib.sha256(content).hexdigest()
-            if source.name == source.url:
-                source.name = final_url[:300]
-            await session.commit()
-        kind = parsing.sniff(content or b"", source.filename or source.url, declared)
-        document = await asyncio.to_thread(parsing.parse, content or b"", kind)
+            final_url = fetched
+        content = source.content or b""
+        kind = parsing.sniff(content, source.filename or source.url, source.mime_type)
+        document = await asyncio.to_thread(parsing.parse, content, kind)
         if source.type == "url" and document.title and source.name in (source.url, final_url):
             source.name = document.title[:300]
         pieces = chunking.chunk(document.blocks, kb.chunk_size, kb.chunk_overlap)
@@ -318,56 +310,101 @@ async def ingest_source(
         )
         source.processed_chunks = len(done)
         await session.commit()
-        embedder = embedder_of(kb)
-        texts: dict[str, str] = {}
-        todo: list[_Piece] = []
-        for position, piece in enumerate(pieces):
-            if position in done:
-                continue
-            context = context_of(source.name, piece)
-            value = embed_text(context, piece)
-            item = _Piece(
-                position, piece, context, digest(value), digest(context) if context else None
-            )
-            texts[item.text_hash] = value
-            if item.context_hash:
-                texts[item.context_hash] = context
-            todo.append(item)
+        todo, texts = _todo(source.name, pieces, done)
         if progress is not None:
             await _report(progress, len(done), len(pieces))
         for start in range(0, len(todo), BATCH):
             batch = todo[start : start + BATCH]
-            vectors, fresh, dims = await _embed_missing(session, kb, embedder, batch, texts)
-            if dims not in _HNSW_READY and session.get_bind().dialect.name == "postgresql":
-                # DDL in a transaction of its own: never while holding rows another ingestion
-                # waits for (two such transactions would deadlock on the table's locks).
-                await session.execute(sql_text(ensure_hnsw_sql(dims)))
-                await session.commit()
-                _HNSW_READY.add(dims)
-            current = await session.scalar(
-                select(KnowledgeSource.generation).where(KnowledgeSource.id == source.id)
-            )
-            if current != generation:
+            if not await _index_batch(session, kb, source, generation, batch, texts):
                 return "superseded"
-            await _cache(session, kb, fresh)
-            await _store_batch(session, kb, source, batch, vectors, dims)
-            await _remember_dimensions(session, kb, dims)
-            await session.commit()
             if progress is not None:
                 await _report(progress, len(done) + start + len(batch), len(pieces))
-        await session.refresh(source)
-        stored = await session.scalar(
-            select(func.count()).where(KnowledgeChunk.source_id == source.id)
-        )
-        source.status = "processed"
-        source.processed_chunks = int(stored or 0)
-        source.chunk_count = int(stored or 0)
-        source.processed_at = get_clock().now()
-        await event_service.emit(
-            session, source.workspace_id, "knowledge_source.processed", source_event(source, kb)
-        )
-        await session.commit()
+        await _finish(session, kb, source)
         return "processed"
+
+
+async def _fetch_into(
+    session: AsyncSession,
+    http: httpx.AsyncClient,
+    source: KnowledgeSource,
+    generation: int,
+    allow_private: bool,
+    max_bytes: int,
+) -> str | None:
+    """Fetch a url source's page onto the source; its final address, or None when a newer
+    run took the source over meanwhile."""
+    content, declared, final_url = await fetch_url(http, source.url or "", allow_private, max_bytes)
+    await session.refresh(source)
+    if source.generation != generation:
+        return None
+    source.content, source.mime_type = content, (declared or "")[:100] or None
+    source.size_bytes = len(content)
+    source.content_hash = hashlib.sha256(content).hexdigest()
+    if source.name == source.url:
+        source.name = final_url[:300]
+    await session.commit()
+    return final_url
+
+
+def _todo(
+    name: str, pieces: list[chunking.Chunk], done: set[int]
+) -> tuple[list[_Piece], dict[str, str]]:
+    """The chunks still to store, and every text to embed by its hash."""
+    texts: dict[str, str] = {}
+    todo: list[_Piece] = []
+    for position, piece in enumerate(pieces):
+        if position in done:
+            continue
+        context = context_of(name, piece)
+        value = embed_text(context, piece)
+        item = _Piece(position, piece, context, digest(value), digest(context) if context else None)
+        texts[item.text_hash] = value
+        if item.context_hash:
+            texts[item.context_hash] = context
+        todo.append(item)
+    return todo, texts
+
+
+async def _index_batch(
+    session: AsyncSession,
+    kb: KnowledgeBase,
+    source: KnowledgeSource,
+    generation: int,
+    batch: list[_Piece],
+    texts: dict[str, str],
+) -> bool:
+    """Embed and store one batch in one transaction; False when a newer run owns the source."""
+    vectors, fresh, dims = await _embed_missing(session, kb, embedder_of(kb), batch, texts)
+    if dims not in _HNSW_READY and session.get_bind().dialect.name == "postgresql":
+        # DDL in a transaction of its own: never while holding rows another ingestion
+        # waits for (two such transactions would deadlock on the table's locks).
+        await session.execute(sql_text(ensure_hnsw_sql(dims)))
+        await session.commit()
+        _HNSW_READY.add(dims)
+    current = await session.scalar(
+        select(KnowledgeSource.generation).where(KnowledgeSource.id == source.id)
+    )
+    if current != generation:
+        return False
+    await _cache(session, kb, fresh)
+    await _store_batch(session, kb, source, batch, vectors, dims)
+    await _remember_dimensions(session, kb, dims)
+    await session.commit()
+    return True
+
+
+async def _finish(session: AsyncSession, kb: KnowledgeBase, source: KnowledgeSource) -> None:
+    await session.refresh(source)
+    stored = int(
+        await session.scalar(select(func.count()).where(KnowledgeChunk.source_id == source.id)) or 0
+    )
+    source.status = "processed"
+    source.processed_chunks = source.chunk_count = stored
+    source.processed_at = get_clock().now()
+    await event_service.emit(
+        session, source.workspace_id, "knowledge_source.processed", source_event(source, kb)
+    )
+    await session.commit()
 
 
 async def _remember_dimensions(session: AsyncSession, kb: KnowledgeBase, dims: int) -> None:
