@@ -15,6 +15,12 @@ from frontdesk.agents.api import router as agents_router
 from frontdesk.audit.api import router as audit_router
 from frontdesk.auth.api import keys_router
 from frontdesk.auth.api import router as auth_router
+from frontdesk.calls import live as live_calls
+from frontdesk.calls import tasks as call_tasks  # noqa: F401 (registers the job handlers)
+from frontdesk.calls.api import agent_router as web_call_router
+from frontdesk.calls.api import router as calls_router
+from frontdesk.calls.api import voices_router
+from frontdesk.calls.api import web_router as web_call_socket_router
 from frontdesk.conversations.api import contact_router as contact_conversations_router
 from frontdesk.conversations.api import router as conversations_router
 from frontdesk.conversations.public_api import router as public_router
@@ -34,6 +40,7 @@ from frontdesk.knowledge.api import workspace_router as knowledge_search_router
 from frontdesk.notifications.api import router as notifications_router
 from frontdesk.settings import Settings, get_settings
 from frontdesk.telephony.api import router as phone_numbers_router
+from frontdesk.telephony.twilio_api import router as twilio_router
 from frontdesk.tenancy.api import members_router, subaccounts_router, workspace_router
 from frontdesk.web.api import router as web_router
 from frontdesk.webhooks.api import deliveries_router, webhooks_router
@@ -63,6 +70,11 @@ ROUTERS = (
     knowledge_search_router,
     public_router,
     web_router,
+    calls_router,
+    web_call_router,
+    web_call_socket_router,
+    voices_router,
+    twilio_router,
 )
 
 
@@ -108,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.stream_sessionmaker = create_sessionmaker(engine, readonly=True, autocommit=False)
     app.state.rate_limiter = RateLimiter(settings.redis_url)
     app.state.broker = create_broker(settings.redis_url)
+    live_calls.install(app.state.broker)
     app.state.http = outbound_http()
     app.state.background = None
     install_error_handlers(app)

@@ -254,9 +254,11 @@ async def _chat(settings: Settings, agent_id: object) -> None:
         await engine.dispose()
 
 
+from frontdesk.calls.cli import call as call_command  # noqa: E402 - after the helpers it uses
 from frontdesk.knowledge.cli import app as kb_app  # noqa: E402 - after the helpers it uses
 
 app.add_typer(kb_app, name="kb")
+app.command(name="call")(call_command)
 
 
 @app.command()

@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=30, gt=0, le=300)
     webhook_endpoint_concurrency: int = Field(default=4, ge=1, le=100)
 
+    # Voice: how many local transcriptions / syntheses run at once (threads), hosted providers'
+    # addresses, and per-minute prices (USD) for a call's cost.
+    voice_threads: int = Field(default=2, ge=1, le=64)
+    deepgram_url: str = "wss://api.deepgram.com"
+    elevenlabs_url: str = "https://api.elevenlabs.io"
+    cartesia_url: str = "https://api.cartesia.ai"
+    openai_url: str = "https://api.openai.com/v1"
+    voice_prices: dict[str, float] = Field(default_factory=dict)
+
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
 

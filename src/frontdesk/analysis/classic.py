@@ -4,7 +4,7 @@ summary (the customer's sentences that carry the most key phrases)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,44 @@ class Analysis:
     key_phrases: list[str]
     scores: dict[str, Any]
     method: str
+    emotions: list[str] = field(default_factory=list)
+
+
+EMOTIONS = (
+    "satisfied",
+    "grateful",
+    "happy",
+    "interested",
+    "relieved",
+    "confused",
+    "frustrated",
+    "angry",
+    "anxious",
+    "disappointed",
+    "impatient",
+)
+# Cue words (stems) for each emotion in what the customer said; a cue counts once per message.
+_CUES: dict[str, tuple[str, ...]] = {
+    "satisfied": (
+        "perfect",
+        "great",
+        "works",
+        "sounds good",
+        "that's fine",
+        "excellent",
+        "awesome",
+    ),
+    "grateful": ("thank", "appreciate", "grateful", "cheers"),
+    "happy": ("happy", "glad", "love", "wonderful", "delighted", "excited"),
+    "interested": ("interested", "tell me more", "how much", "curious", "would like", "i'd like"),
+    "relieved": ("relieved", "phew", "what a relief", "finally", "good to know"),
+    "confused": ("confus", "don't understand", "not sure", "what do you mean", "unclear", "huh"),
+    "frustrated": ("frustrat", "again", "still not", "doesn't work", "not working", "annoy"),
+    "angry": ("angry", "furious", "ridiculous", "unacceptable", "terrible", "worst", "outrage"),
+    "anxious": ("worried", "anxious", "nervous", "afraid", "concern", "urgent", "asap"),
+    "disappointed": ("disappoint", "let down", "expected better", "unfortunately", "shame"),
+    "impatient": ("hurry", "waiting", "how long", "taking forever", "quickly", "right now"),
+}
 
 
 @lru_cache
@@ -72,6 +110,28 @@ def summarize(customer: list[str], agent: list[str], phrases: list[str], limit: 
     return summary[:1000]
 
 
+def emotions(customer: list[str], compound: float, top: int = 3) -> list[str]:
+    """The customer's most evident emotions, from cue words, backed by the sentiment score."""
+    counts: dict[str, int] = {}
+    for message in customer:
+        lowered = message.lower()
+        for emotion, cues in _CUES.items():
+            if any(cue in lowered for cue in cues):
+                counts[emotion] = counts.get(emotion, 0) + 1
+    positive = {"satisfied", "grateful", "happy", "interested", "relieved"}
+    # A cue against the overall tone ("thanks for nothing") does not count.
+    if compound <= NEGATIVE:
+        counts = {e: n for e, n in counts.items() if e not in positive - {"interested"}}
+    elif compound >= POSITIVE:
+        counts = {e: n for e, n in counts.items() if e in positive or e == "confused"}
+    found = sorted(counts, key=lambda e: (-counts[e], EMOTIONS.index(e)))[:top]
+    if not found and compound >= 0.5:
+        found = ["satisfied"]
+    elif not found and compound <= -0.5:
+        found = ["frustrated"]
+    return found
+
+
 def analyze(customer: list[str], agent: list[str], language: str = "en") -> Analysis:
     text = " ".join(customer)
     label, compound = sentiment(text)
@@ -82,4 +142,5 @@ def analyze(customer: list[str], agent: list[str], language: str = "en") -> Anal
         key_phrases=phrases,
         scores={"compound": compound},
         method="classic",
+        emotions=emotions(customer, compound),
     )

@@ -46,8 +46,9 @@ LLM_ANALYSIS_SCHEMA = {
         "summary": {"type": "string"},
         "sentiment": {"type": "string", "enum": ["positive", "neutral", "negative"]},
         "key_phrases": {"type": "array", "items": {"type": "string"}},
+        "emotions": {"type": "array", "items": {"type": "string", "enum": list(classic.EMOTIONS)}},
     },
-    "required": ["summary", "sentiment", "key_phrases"],
+    "required": ["summary", "sentiment", "key_phrases", "emotions"],
     "additionalProperties": False,
 }
 
@@ -70,7 +71,8 @@ async def _llm_analysis(provider: llm.Provider, text: str) -> classic.Analysis |
                 llm.Message(
                     "system",
                     "Summarise this customer conversation in two sentences, judge the customer's "
-                    "sentiment and list up to five key phrases. Answer in JSON.",
+                    "sentiment, list up to five key phrases and up to three of the customer's "
+                    "emotions. Answer in JSON.",
                 ),
                 llm.Message("user", text[-12000:]),
             ],
@@ -87,6 +89,7 @@ async def _llm_analysis(provider: llm.Provider, text: str) -> classic.Analysis |
             if data["sentiment"] in ("positive", "neutral", "negative")
             else "neutral",
             key_phrases=[str(p) for p in data.get("key_phrases", [])][:5],
+            emotions=[e for e in data.get("emotions", []) if e in classic.EMOTIONS][:3],
             scores={},
             method=f"llm:{completion.model}",
         )
@@ -159,6 +162,63 @@ async def _apply_lead_fields(
     return applied
 
 
+async def analyze_conversation(
+    ctx: JobContext, session: Any, conversation: Conversation
+) -> tuple[classic.Analysis, dict[str, Any]]:
+    """Summary, sentiment, key phrases and emotions of a conversation (the agent's model when it
+    is an OpenAI-compatible one, else the classic analyses); the agent's extract_info values
+    written into the contact; a dated summary appended to the contact's memory. Stores the
+    analysis on the conversation and returns it with the extracted lead fields."""
+    messages = list(
+        (
+            await session.scalars(
+                select(Message)
+                .where(Message.conversation_id == conversation.id)
+                .order_by(Message.created_at, Message.id)
+            )
+        ).all()
+    )
+    agent = await session.get(Agent, conversation.agent_id) if conversation.agent_id else None
+    customer = [m.content for m in messages if m.sender_type == "user"]
+    replies = [m.content for m in messages if m.sender_type in ("agent", "member")]
+    text = transcript(messages)
+    result: classic.Analysis | None = None
+    provider: llm.Provider | None = None
+    if agent is not None:
+        provider = registry.provider_for(agent.llm or {}, agent_service.api_key_of(agent))
+        if (agent.llm or {}).get("provider") == "openai" and customer:
+            result = await _llm_analysis(provider, text)
+    if result is None:
+        result = classic.analyze(customer, replies, (agent.language if agent else "en"))
+    lead_fields: dict[str, Any] = {}
+    scope = system_scope(conversation.workspace_id)
+    if agent is not None and provider is not None:
+        action_ids = await agent_service.action_ids(session, agent.id)
+        actions = list(
+            (await session.scalars(select(Action).where(Action.id.in_(action_ids)))).all()
+        )
+        values = await _extract(provider, actions, text)
+        contact = (
+            await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
+        )
+        lead_fields = await _apply_lead_fields(session, contact, values) if contact else values
+        if contact is not None and customer:
+            await memory_service.append(
+                session, scope, agent.id, contact.id, result.summary, ctx.now()
+            )
+    conversation.summary = result.summary
+    conversation.sentiment = result.sentiment
+    conversation.key_phrases = result.key_phrases
+    conversation.analysis = {
+        "method": result.method,
+        "scores": result.scores,
+        "emotions": result.emotions,
+        "lead_fields": lead_fields,
+        "analyzed_at": ctx.now().isoformat().replace("+00:00", "Z"),
+    }
+    return result, lead_fields
+
+
 @job_handler(ANALYZE_JOB, retry=RetryPolicy((30, 300, 1800)), timeout=300)
 async def analyze(ctx: JobContext, payload: dict[str, Any]) -> None:
     conversation_id = uuid.UUID(payload["conversation_id"])
@@ -166,54 +226,8 @@ async def analyze(ctx: JobContext, payload: dict[str, Any]) -> None:
         conversation = await session.get(Conversation, conversation_id)
         if conversation is None:
             return
-        messages = list(
-            (
-                await session.scalars(
-                    select(Message)
-                    .where(Message.conversation_id == conversation.id)
-                    .order_by(Message.created_at, Message.id)
-                )
-            ).all()
-        )
+        await analyze_conversation(ctx, session, conversation)
         agent = await session.get(Agent, conversation.agent_id) if conversation.agent_id else None
-        customer = [m.content for m in messages if m.sender_type == "user"]
-        replies = [m.content for m in messages if m.sender_type in ("agent", "member")]
-        text = transcript(messages)
-        result: classic.Analysis | None = None
-        provider: llm.Provider | None = None
-        if agent is not None:
-            provider = registry.provider_for(agent.llm or {}, agent_service.api_key_of(agent))
-            if (agent.llm or {}).get("provider") == "openai" and customer:
-                result = await _llm_analysis(provider, text)
-        if result is None:
-            result = classic.analyze(customer, replies, (agent.language if agent else "en"))
-        lead_fields: dict[str, Any] = {}
-        scope = system_scope(conversation.workspace_id)
-        if agent is not None and provider is not None:
-            action_ids = await agent_service.action_ids(session, agent.id)
-            actions = list(
-                (await session.scalars(select(Action).where(Action.id.in_(action_ids)))).all()
-            )
-            values = await _extract(provider, actions, text)
-            contact = (
-                await session.get(Contact, conversation.contact_id)
-                if conversation.contact_id
-                else None
-            )
-            lead_fields = await _apply_lead_fields(session, contact, values) if contact else values
-            if contact is not None and customer:
-                await memory_service.append(
-                    session, scope, agent.id, contact.id, result.summary, ctx.now()
-                )
-        conversation.summary = result.summary
-        conversation.sentiment = result.sentiment
-        conversation.key_phrases = result.key_phrases
-        conversation.analysis = {
-            "method": result.method,
-            "scores": result.scores,
-            "lead_fields": lead_fields,
-            "analyzed_at": ctx.now().isoformat().replace("+00:00", "Z"),
-        }
         if agent is not None and agent.external_webhook_url:
             await job_service.enqueue(
                 session,

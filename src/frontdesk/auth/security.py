@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -168,3 +170,59 @@ def decode_visitor_token(token: str) -> VisitorClaims:
         ) from None
     except (jwt.PyJWTError, ValueError, KeyError):
         raise Unauthenticated("The visitor token is invalid", "AUTH_TOKEN_INVALID") from None
+
+
+@dataclass(frozen=True, slots=True)
+class CallClaims:
+    call_id: uuid.UUID
+    workspace_id: uuid.UUID
+
+
+def issue_call_token(call_id: uuid.UUID, workspace_id: uuid.UUID, ttl_seconds: int) -> str:
+    """A token for one call's audio stream (a browser's WebSocket, a Twilio media stream)."""
+    now = datetime.now(UTC)
+    claims = {
+        "iss": ISSUER,
+        "typ": "call",
+        "sub": str(call_id),
+        "wid": str(workspace_id),
+        "iat": now,
+        "exp": now + timedelta(seconds=ttl_seconds),
+    }
+    return jwt.encode(claims, _signing_key(get_settings().ensure_secret_key()), algorithm=ALGORITHM)
+
+
+def decode_call_token(token: str) -> CallClaims:
+    key = _signing_key(get_settings().ensure_secret_key())
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "sub", "wid", "typ"]},
+        )
+        if claims["typ"] != "call":
+            raise jwt.InvalidTokenError("not a call token")
+        return CallClaims(uuid.UUID(claims["sub"]), uuid.UUID(claims["wid"]))
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("The call token has expired", "AUTH_TOKEN_EXPIRED") from None
+    except (jwt.PyJWTError, ValueError, KeyError):
+        raise Unauthenticated("The call token is invalid", "AUTH_TOKEN_INVALID") from None
+
+
+def _url_key() -> bytes:
+    return hmac.new(
+        _signing_key(get_settings().ensure_secret_key()), b"frontdesk:signed-url", hashlib.sha256
+    ).digest()
+
+
+def sign_path(path: str, expires: int) -> str:
+    """The signature that lets a link to `path` work without credentials until `expires`."""
+    return hmac.new(_url_key(), f"{path}\n{expires}".encode(), hashlib.sha256).hexdigest()
+
+
+def verify_path(path: str, expires: int, signature: str) -> bool:
+    if expires < int(datetime.now(UTC).timestamp()):
+        return False
+    return hmac.compare_digest(sign_path(path, expires), signature)

@@ -111,8 +111,10 @@ async def create(
     auth: AuthContext | None,
     scope: WorkspaceScope,
     data: schemas.ConversationCreate,
+    greet: bool = True,
 ) -> tuple[Conversation, list[Message]]:
-    """Start a conversation; the agent's greeting is its first message."""
+    """Start a conversation; the agent's greeting is its first message (on a call it is stored
+    when it is spoken instead: `greet=False`)."""
     agent = await _agent(session, scope, data.agent_id)
     if not agent.enabled:
         raise Conflict("This agent is disabled; enable it first", "AGENT_DISABLED")
@@ -136,9 +138,8 @@ async def create(
     session.add(conversation)
     await session.flush()
     messages = []
-    if agent.greeting_message:
-        values = prompt.variables(agent, conversation, contact)
-        greeting, _ = templates.render(agent.greeting_message, values)
+    greeting = render_greeting(agent, conversation, contact) if greet else None
+    if greeting:
         messages.append(_add_message(session, conversation, "agent", greeting))
     await session.flush()
     await _emit(session, conversation, "conversation.started")
@@ -147,6 +148,17 @@ async def create(
             session, auth, "conversation.create", "conversation", conversation.id
         )
     return conversation, messages
+
+
+def render_greeting(
+    agent: Agent, conversation: Conversation, contact: Contact | None, override: str | None = None
+) -> str | None:
+    """The agent's greeting (or a per-call override) with its variables filled in."""
+    template = override or agent.greeting_message
+    if not template:
+        return None
+    greeting, _ = templates.render(template, prompt.variables(agent, conversation, contact))
+    return greeting.strip() or None
 
 
 def _filters(
@@ -284,6 +296,45 @@ async def add_member_message(
     return message
 
 
+async def add_agent_line(
+    session: AsyncSession, conversation: Conversation, content: str, kind: str
+) -> Message:
+    """A fixed line the agent spoke (a call's greeting, a reminder, a goodbye)."""
+    message = _add_message(session, conversation, "agent", content)
+    message.ai_metadata = {"kind": kind}
+    await session.flush()
+    await _emit(
+        session,
+        conversation,
+        "message.sent",
+        message=message_schema(message).model_dump(mode="json"),
+    )
+    return message
+
+
+async def revise_to_heard(
+    session: AsyncSession, message_id: uuid.UUID, heard: str, interrupted: bool
+) -> None:
+    """Keep in an agent message only what the caller heard of it (a call cut it short);
+    nothing heard removes it. What was generated stays in `ai_metadata.generated`."""
+    message = await session.get(Message, message_id)
+    if message is None or message.content == heard:
+        return
+    conversation = await session.get_one(Conversation, message.conversation_id)
+    if not heard.strip():
+        await session.delete(message)
+        conversation.message_count = max(0, (conversation.message_count or 0) - 1)
+    else:
+        message.ai_metadata = {
+            **(message.ai_metadata or {}),
+            "generated": message.content,
+            "interrupted": interrupted,
+        }
+        message.content = heard
+        message.search_text = message_search.index_text(heard)
+    await session.flush()
+
+
 async def finish_reply(
     session: AsyncSession, conversation: Conversation, message: Message, ended: bool
 ) -> None:
@@ -304,8 +355,11 @@ async def finish_reply(
 ANALYZE_JOB = "conversations.analyze"
 
 
-async def end(session: AsyncSession, conversation: Conversation, reason: str) -> None:
-    """End the conversation; its analysis (and the agent's webhook) follow as a job."""
+async def end(
+    session: AsyncSession, conversation: Conversation, reason: str, analyze: bool = True
+) -> None:
+    """End the conversation; its analysis (and the agent's webhook) follow as a job, unless
+    the caller analyses it itself (`analyze=False`: a call's transcript is analysed with it)."""
     if conversation.status == "ended":
         return
     conversation.status = "ended"
@@ -313,6 +367,8 @@ async def end(session: AsyncSession, conversation: Conversation, reason: str) ->
     conversation.end_reason = reason
     await session.flush()
     await _emit(session, conversation, "conversation.ended", reason=reason)
+    if not analyze:
+        return
     await job_service.enqueue(
         session,
         ANALYZE_JOB,

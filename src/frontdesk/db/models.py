@@ -4,6 +4,7 @@ from frontdesk.actions import models as action_models
 from frontdesk.agents import models as agent_models
 from frontdesk.audit import models as audit_models
 from frontdesk.auth import models as auth_models
+from frontdesk.calls import models as call_models
 from frontdesk.conversations import models as conversation_models
 from frontdesk.crm import models as crm_models
 from frontdesk.db.base import Base
@@ -25,6 +26,7 @@ __all__ = [
     "conversation_models",
     "audit_models",
     "auth_models",
+    "call_models",
     "crm_models",
     "event_models",
     "idempotency",

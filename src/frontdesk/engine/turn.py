@@ -53,6 +53,7 @@ class _Turn:
     first_token_ms: float | None = None
     executed: list[dict[str, Any]] = field(default_factory=list)
     end: bool = False
+    stopped: bool = False
 
 
 def _tools(actions: list[Action]) -> list[llm.ToolSpec]:
@@ -119,8 +120,10 @@ async def respond(
     http: httpx.AsyncClient,
     conversation: Conversation,
     prompt_override: str | None = None,
+    stop: asyncio.Event | None = None,
 ) -> AsyncIterator[Token | Done]:
-    """Generate and store the agent's reply to the conversation as it stands."""
+    """Generate and store the agent's reply to the conversation as it stands. When `stop` is
+    set (a caller talked over the agent), generation ends early and what was made is stored."""
     started = time.perf_counter()
     agent = await session.get_one(Agent, conversation.agent_id)
     scope = system_scope(conversation.workspace_id)
@@ -175,6 +178,9 @@ async def respond(
         turn.first_token_ms = round((time.perf_counter() - started) * 1000, 1)
         yield Token(canned)
     for _ in range(0 if canned else MAX_TOOL_ROUNDS + 1):
+        if stop is not None and stop.is_set():
+            turn.stopped = True
+            break
         request = llm.Request(
             messages=messages,
             model=settings.get("model"),
@@ -184,25 +190,41 @@ async def respond(
         )
         calls: list[llm.ToolCall] = []
         round_text: list[str] = []
-        async for delta in provider.stream(request):
-            if delta.text:
-                if turn.first_token_ms is None:
-                    turn.first_token_ms = round((time.perf_counter() - started) * 1000, 1)
-                round_text.append(delta.text)
-                turn.text.append(delta.text)
-                yield Token(delta.text)
-            calls.extend(delta.tool_calls)
-            if delta.usage is not None:
-                turn.usage.prompt_tokens += delta.usage.prompt_tokens
-                turn.usage.completion_tokens += delta.usage.completion_tokens
-                turn.usage.estimated = turn.usage.estimated or delta.usage.estimated
-            if delta.model:
-                turn.model = delta.model
-        if not calls:
+        stream = provider.stream(request)
+        try:
+            async for delta in stream:
+                if stop is not None and stop.is_set():
+                    turn.stopped = True
+                    break
+                if delta.text:
+                    if turn.first_token_ms is None:
+                        turn.first_token_ms = round((time.perf_counter() - started) * 1000, 1)
+                    round_text.append(delta.text)
+                    turn.text.append(delta.text)
+                    yield Token(delta.text)
+                calls.extend(delta.tool_calls)
+                if delta.usage is not None:
+                    turn.usage.prompt_tokens += delta.usage.prompt_tokens
+                    turn.usage.completion_tokens += delta.usage.completion_tokens
+                    turn.usage.estimated = turn.usage.estimated or delta.usage.estimated
+                if delta.model:
+                    turn.model = delta.model
+        finally:
+            # A stop leaves the stream unfinished: close it so the model stops generating.
+            close = getattr(stream, "aclose", None)
+            if close is not None:
+                await close()
+        if not calls or turn.stopped:
             break
         messages.append(llm.Message("assistant", "".join(round_text), tool_calls=calls))
         for call in calls:
             action = by_name.get(call.name)
+            filler = action.config.get("speech_while_waiting") if action is not None else None
+            if filler:
+                # Said while the tool runs (on a call: spoken at once), so nobody waits in silence.
+                spoken = (" " if turn.text else "") + str(filler) + " "
+                turn.text.append(spoken)
+                yield Token(spoken)
             if action is None:
                 told = json.dumps({"ok": False, "error": f"no tool named {call.name}"})
             else:
@@ -243,6 +265,7 @@ async def respond(
             "knowledge_consulted": knowledge.consulted,
             "unknown_variables": missing,
             "executed_actions": [r["name"] for r in turn.executed],
+            **({"interrupted": True} if turn.stopped else {}),
         },
     )
     session.add(message)

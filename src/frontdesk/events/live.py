@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import structlog
@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 
 log = structlog.get_logger("frontdesk.live")
 CHANNEL_PREFIX = "frontdesk:live:"
+CONTROL_CHANNEL = "frontdesk:control"
 QUEUE_SIZE = 1000
 
 
@@ -27,6 +28,7 @@ class LiveBroker:
 
     def __init__(self) -> None:
         self._queues: dict[uuid.UUID, set[asyncio.Queue[dict[str, Any]]]] = {}
+        self._control: list[Callable[[dict[str, Any]], None]] = []
 
     async def start(self) -> None:
         return None
@@ -62,6 +64,21 @@ class LiveBroker:
     async def check_health(self) -> None:
         return None
 
+    # Control messages reach every process (e.g. "hang up call X" for whichever holds it).
+
+    def on_control(self, handler: Callable[[dict[str, Any]], None]) -> None:
+        self._control.append(handler)
+
+    async def publish_control(self, message: dict[str, Any]) -> None:
+        self.dispatch_control(message)
+
+    def dispatch_control(self, message: dict[str, Any]) -> None:
+        for handler in list(self._control):
+            try:
+                handler(message)
+            except Exception:
+                log.exception("control_handler_failed", message_type=message.get("type"))
+
 
 class RedisLiveBroker(LiveBroker):
     def __init__(self, url: str) -> None:
@@ -86,6 +103,9 @@ class RedisLiveBroker(LiveBroker):
     async def publish(self, workspace_id: uuid.UUID, message: dict[str, Any]) -> None:
         await self._redis.publish(f"{CHANNEL_PREFIX}{workspace_id}", json.dumps(message))
 
+    async def publish_control(self, message: dict[str, Any]) -> None:
+        await self._redis.publish(CONTROL_CHANNEL, json.dumps(message))
+
     async def check_health(self) -> None:
         await self._redis.ping()
 
@@ -94,8 +114,13 @@ class RedisLiveBroker(LiveBroker):
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
+                    await pubsub.subscribe(CONTROL_CHANNEL)
                     self._ready.set()
                     async for raw in pubsub.listen():
+                        if raw.get("type") == "message":
+                            with contextlib.suppress(ValueError):
+                                self.dispatch_control(json.loads(raw["data"]))
+                            continue
                         if raw.get("type") != "pmessage":
                             continue
                         channel = raw["channel"].decode()

@@ -24,6 +24,8 @@ class Workspace(Model):
     business_hours: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
     llm: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
     voice: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+    # Hosted speech providers: {name: encrypted key}, and openai_base_url in clear.
+    voice_secrets: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
     telephony_provider: Mapped[str] = mapped_column(String(20), default="simulated")
     twilio_account_sid: Mapped[str | None] = mapped_column(String(64))
     twilio_auth_token_encrypted: Mapped[str | None] = mapped_column(Text)

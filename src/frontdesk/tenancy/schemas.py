@@ -67,12 +67,39 @@ class LLMDefaults(Input):
 
 
 class VoiceDefaults(Input):
-    stt_provider: Literal["local", "deepgram"] = "local"
-    tts_provider: Literal["local", "espeak", "elevenlabs"] = "local"
+    stt_provider: Literal["local", "deepgram", "openai"] = "local"
+    tts_provider: Literal["local", "espeak", "elevenlabs", "cartesia", "openai"] = "local"
     voice_id: Annotated[str, Field(max_length=200)] | None = None
     language: Annotated[str, Field(max_length=20)] = "en-US"
     speed: Annotated[float, Field(ge=0.5, le=2)] = 1.0
     volume: Annotated[float, Field(ge=0, le=2)] = 1.0
+    initial_pause_seconds: Annotated[float, Field(ge=0, le=10)] = Field(
+        default=0.5, description="Silence before the greeting once a call connects"
+    )
+    end_of_speech_silence_ms: Annotated[int, Field(ge=100, le=5000)] | None = Field(
+        default=None, description="Overrides the silence that patience_level sets"
+    )
+    voicemail_detection: bool | None = Field(
+        default=None, description="Hang up on answering machines (default: on for outbound)"
+    )
+
+
+class VoiceProvidersUpdate(Input):
+    """Keys for hosted speech providers; write-only, stored encrypted."""
+
+    deepgram_api_key: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    elevenlabs_api_key: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    cartesia_api_key: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    openai_api_key: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    openai_base_url: Annotated[str, Field(max_length=500)] | None = None
+
+
+class VoiceProviders(Schema):
+    deepgram_api_key_set: bool = False
+    elevenlabs_api_key_set: bool = False
+    cartesia_api_key_set: bool = False
+    openai_api_key_set: bool = False
+    openai_base_url: str | None = None
 
 
 class TelephonyUpdate(Input):
@@ -95,6 +122,7 @@ class Workspace(Schema):
     business_hours: BusinessHours | None
     llm: LLMDefaults
     voice: VoiceDefaults
+    voice_providers: VoiceProviders
     telephony: Telephony
     conversation_idle_minutes: int
     created_at: datetime
@@ -107,6 +135,7 @@ class WorkspaceUpdate(Input):
     business_hours: BusinessHours | None = None
     llm: LLMDefaults | None = None
     voice: VoiceDefaults | None = None
+    voice_providers: VoiceProvidersUpdate | None = None
     telephony: TelephonyUpdate | None = None
     conversation_idle_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] | None = None
 

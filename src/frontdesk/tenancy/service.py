@@ -14,6 +14,7 @@ from frontdesk.auth.models import User
 from frontdesk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from frontdesk.kit.crypto import SecretBox, hash_token, new_token
 from frontdesk.kit.pagination import Pagination
+from frontdesk.kit.ssrf import validate_url_field
 from frontdesk.settings import get_settings
 from frontdesk.tenancy import schemas
 from frontdesk.tenancy.models import Membership, Workspace
@@ -45,6 +46,10 @@ def to_schema(workspace: Workspace) -> schemas.Workspace:
         ),
         llm=schemas.LLMDefaults.model_validate(workspace.llm or {}),
         voice=schemas.VoiceDefaults.model_validate(workspace.voice or {}),
+        voice_providers=schemas.VoiceProviders(
+            **{f"{name}_set": name in (workspace.voice_secrets or {}) for name in VOICE_KEYS},
+            openai_base_url=(workspace.voice_secrets or {}).get("openai_base_url"),
+        ),
         telephony=schemas.Telephony(
             provider=workspace.telephony_provider,
             twilio_account_sid=workspace.twilio_account_sid,
@@ -61,6 +66,39 @@ def apply_twilio(workspace: Workspace, account_sid: str | None, auth_token: str 
         workspace.twilio_account_sid = account_sid
     if auth_token is not None:
         workspace.twilio_auth_token_encrypted = secret_box().encrypt(auth_token)
+
+
+VOICE_KEYS = ("deepgram_api_key", "elevenlabs_api_key", "cartesia_api_key", "openai_api_key")
+
+
+def apply_voice_providers(workspace: Workspace, data: schemas.VoiceProvidersUpdate) -> None:
+    secrets = dict(workspace.voice_secrets or {})
+    box = secret_box()
+    for name in VOICE_KEYS:
+        value = getattr(data, name)
+        if value is not None:
+            secrets[name] = box.encrypt(value)
+    if "openai_base_url" in data.model_fields_set:
+        if data.openai_base_url:
+            validate_url_field(
+                data.openai_base_url,
+                "voice_providers.openai_base_url",
+                get_settings().allow_private_urls,
+            )
+            secrets["openai_base_url"] = data.openai_base_url
+        else:
+            secrets.pop("openai_base_url", None)
+    workspace.voice_secrets = secrets
+
+
+def voice_keys(workspace: Workspace) -> dict[str, str]:
+    """The decrypted keys of the workspace's hosted speech providers (for the voice pipeline)."""
+    secrets = workspace.voice_secrets or {}
+    box = secret_box()
+    keys = {name: box.decrypt(secrets[name]) for name in VOICE_KEYS if name in secrets}
+    if secrets.get("openai_base_url"):
+        keys["openai_base_url"] = secrets["openai_base_url"]
+    return keys
 
 
 def twilio_auth_token(workspace: Workspace) -> str | None:
@@ -92,6 +130,9 @@ async def update_workspace(
     if data.voice is not None:
         workspace.voice = data.voice.model_dump(exclude_none=True)
         changed.append("voice")
+    if data.voice_providers is not None:
+        apply_voice_providers(workspace, data.voice_providers)
+        changed.append("voice_providers")
     if data.conversation_idle_minutes is not None:
         workspace.conversation_idle_minutes = data.conversation_idle_minutes
         changed.append("conversation_idle_minutes")

@@ -1,0 +1,1 @@
+"""Calls: inbound, outbound and browser voice calls, their records, recordings and analysis."""

@@ -1,0 +1,145 @@
+"""Live calls in this process: running a connected call end to end, and hang-up requests that
+reach whichever process holds the call (through the live broker's control channel)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from typing import Any
+
+import structlog
+
+from frontdesk.agents.models import Agent
+from frontdesk.calls import service as call_service
+from frontdesk.calls.models import Call
+from frontdesk.calls.responder import EngineResponder
+from frontdesk.conversations import service as conversation_service
+from frontdesk.conversations.models import Conversation
+from frontdesk.crm.models import Contact
+from frontdesk.errors import AppError
+from frontdesk.events.live import LiveBroker
+from frontdesk.tenancy import service as tenancy_service
+from frontdesk.tenancy.models import Workspace
+from frontdesk.voice import providers
+from frontdesk.voice.config import VoiceConfig
+from frontdesk.voice.session import Outcome, VoiceSession
+from frontdesk.voice.transports.base import Transport
+
+log = structlog.get_logger("frontdesk.calls")
+NODE = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+_LIVE: dict[uuid.UUID, VoiceSession] = {}
+HANGUP = "call.hangup"
+
+
+def live_session(call_id: uuid.UUID) -> VoiceSession | None:
+    return _LIVE.get(call_id)
+
+
+def live_count() -> int:
+    return len(_LIVE)
+
+
+def _on_control(message: dict[str, Any]) -> None:
+    if message.get("type") != HANGUP:
+        return
+    try:
+        session = _LIVE.get(uuid.UUID(str(message.get("call_id"))))
+    except ValueError:
+        return
+    if session is not None:
+        session.hangup(str(message.get("detail") or "hangup_requested"))
+
+
+def install(broker: LiveBroker) -> None:
+    broker.on_control(_on_control)
+
+
+async def hang_up(broker: LiveBroker, call_id: uuid.UUID, detail: str = "hangup_api") -> None:
+    session = _LIVE.get(call_id)
+    if session is not None:
+        session.hangup(detail)
+    else:
+        await broker.publish_control({"type": HANGUP, "call_id": str(call_id), "detail": detail})
+
+
+async def run_call(
+    state: Any, call_id: uuid.UUID, transport: Transport, run_transport: Any
+) -> None:
+    """Run a call whose audio transport is connected, from greeting to its stored outcome.
+
+    `state` is the application's state (sessionmaker, http client); `run_transport(session)`
+    reads the transport's messages into the voice session until the caller hangs up."""
+    sessionmaker = state.sessionmaker
+    async with sessionmaker() as db:
+        call = await db.get_one(Call, call_id)
+        agent = await db.get(Agent, call.agent_id) if call.agent_id else None
+        conversation = (
+            await db.get(Conversation, call.conversation_id) if call.conversation_id else None
+        )
+        workspace = await db.get_one(Workspace, call.workspace_id)
+        if agent is None or conversation is None:
+            await call_service.fail(db, call, "agent_or_conversation_missing")
+            await db.commit()
+            await transport.close()
+            return
+        contact = await db.get(Contact, call.contact_id) if call.contact_id else None
+        greeting = conversation_service.render_greeting(
+            agent, conversation, contact, call.greeting_override
+        )
+        config = VoiceConfig.for_agent(agent, call.direction, greeting)
+        keys = providers.ProviderKeys(**tenancy_service.voice_keys(workspace))
+        try:
+            stt = providers.stt_for(config, keys, state.http)
+            tts = providers.tts_for(config, keys, state.http)
+        except AppError as exc:
+            log.warning("call_providers_unavailable", call_id=str(call.id), error=exc.message)
+            await call_service.fail(db, call, exc.code.lower())
+            await db.commit()
+            await transport.close()
+            return
+        try:
+            await call_service.mark_in_progress(db, call, NODE)
+        except AppError as exc:  # a stream for a call that already ran
+            log.warning("call_not_startable", call_id=str(call.id), error=exc.message)
+            await transport.close()
+            return
+        recording = call_service.new_recording_path(call) if config.record else None
+        call.extra = {
+            **(call.extra or {}),
+            "voice": {"stt": config.stt_provider, "tts": config.tts_provider},
+        }
+        responder = EngineResponder(sessionmaker, state.http, conversation.id, call.prompt_override)
+        direction = call.direction
+        await db.commit()
+    session = VoiceSession(
+        config, transport, stt, tts, responder, direction=direction, recording_path=recording
+    )
+    _LIVE[call_id] = session
+    reader = asyncio.create_task(run_transport(session))
+    try:
+        outcome = await session.run()
+    except asyncio.CancelledError:
+        # The server is stopping: the call is recorded as it stood before the task ends.
+        if session.outcome is not None:
+            await asyncio.shield(_record(sessionmaker, call_id, session.outcome))
+        raise
+    finally:
+        _LIVE.pop(call_id, None)
+        reader.cancel()
+    await _record(sessionmaker, call_id, outcome)
+
+
+async def _record(sessionmaker: Any, call_id: uuid.UUID, outcome: Outcome) -> None:
+    async with sessionmaker() as db:
+        call = await db.get_one(Call, call_id)
+        await call_service.finish(db, call, outcome)
+        await db.commit()
+    log.info(
+        "call_ended",
+        call_id=str(call_id),
+        reason=outcome.end_reason,
+        seconds=outcome.duration_seconds,
+        turns=len(outcome.turns),
+    )

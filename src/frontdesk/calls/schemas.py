@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from frontdesk.kit.schemas import Schema
+
+CallStatus = Literal[
+    "queued",
+    "initiated",
+    "in_progress",
+    "completed",
+    "failed",
+    "no_answer",
+    "busy",
+    "hangup_on_voicemail",
+    "paused",
+]
+EndCallReason = Literal[
+    "voicemail",
+    "human_goodbye",
+    "agent_goodbye",
+    "human_pick_up_cut_off",
+    "max_duration",
+    "transferred",
+    "error",
+    "undefined",
+]
+Direction = Literal["inbound", "outbound", "web"]
+FINAL_STATUSES = ("completed", "failed", "no_answer", "busy", "hangup_on_voicemail")
+
+
+class Latency(Schema):
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+
+
+class Call(Schema):
+    id: uuid.UUID
+    agent_id: uuid.UUID | None
+    campaign_id: uuid.UUID | None
+    conversation_id: uuid.UUID | None
+    contact_id: uuid.UUID | None
+    direction: Direction
+    provider: str
+    status: CallStatus
+    end_call_reason: EndCallReason | None
+    end_detail: str | None
+    phone_number_from: str | None
+    phone_number_to: str | None
+    start_time: datetime | None
+    end_time: datetime | None
+    duration: int | None
+    transcript: str | None
+    summary: str | None
+    sentiment: Literal["positive", "neutral", "negative"] | None
+    emotions: list[str]
+    key_phrases: list[str]
+    executed_actions: list[dict[str, Any]]
+    prompt_variables: dict[str, Any]
+    recording_url: str | None
+    cost: Decimal | None
+    cost_breakdown: dict[str, Any]
+    latency: Latency
+    turns: list[dict[str, Any]]
+    metadata: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+class Recording(Schema):
+    call_id: uuid.UUID
+    duration_seconds: float
+    format: Literal["wav"]
+    size_bytes: int
+    download_url: str
+    expires_at: datetime
+    transcript: str | None
+    metadata: dict[str, Any]
+
+
+class WebCall(Schema):
+    call_id: uuid.UUID
+    websocket_url: str
+    token: str
+    expires_at: datetime
+    sample_rate: int = 16000
+
+
+class Voice(Schema):
+    voice_id: str
+    name: str
+    language: str
+    gender: str | None
+    provider: str

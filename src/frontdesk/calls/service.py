@@ -1,0 +1,384 @@
+"""Calls: starting them (inbound, browser), their live status, and their record when they end."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.agents.models import Agent
+from frontdesk.audit import service as audit_service
+from frontdesk.auth.context import AuthContext
+from frontdesk.auth.security import issue_call_token, sign_path
+from frontdesk.calls import schemas
+from frontdesk.calls.models import Call
+from frontdesk.conversations import schemas as conversation_schemas
+from frontdesk.conversations import service as conversation_service
+from frontdesk.conversations.models import Conversation, Message
+from frontdesk.crm import contacts as contact_service
+from frontdesk.crm import gdpr
+from frontdesk.crm.models import Contact
+from frontdesk.crm.schemas import ContactCreate
+from frontdesk.errors import Conflict, NotFound
+from frontdesk.events import service as event_service
+from frontdesk.jobs import service as job_service
+from frontdesk.kit.pagination import Pagination, paginate
+from frontdesk.settings import get_settings
+from frontdesk.tenancy.scope import WorkspaceScope
+from frontdesk.voice.session import Outcome
+
+ANALYZE_JOB = "calls.analyze"
+WEB_CALL_TOKEN_SECONDS = 600
+STREAM_TOKEN_SECONDS = 3600
+RECORDING_LINK_SECONDS = 3600
+LIVE_STATUSES = ("queued", "initiated", "in_progress", "paused")
+
+
+def recordings_dir() -> Path:
+    return get_settings().data_dir / "recordings"
+
+
+def recording_file(call: Call) -> Path | None:
+    return recordings_dir() / call.recording_path if call.recording_path else None
+
+
+def new_recording_path(call: Call) -> Path:
+    """Recordings are filed by contact, so erasing a person removes their folder."""
+    owner = str(call.contact_id) if call.contact_id else "no-contact"
+    return recordings_dir() / str(call.workspace_id) / owner / f"{call.id}.wav"
+
+
+def download_path(call_id: uuid.UUID) -> str:
+    return f"/v1/calls/{call_id}/recording/download"
+
+
+def signed_download_url(call: Call) -> tuple[str, datetime]:
+    expires_at = datetime.now(UTC).replace(microsecond=0) + timedelta(
+        seconds=RECORDING_LINK_SECONDS
+    )
+    expires = int(expires_at.timestamp())
+    path = download_path(call.id)
+    base = get_settings().public_url.rstrip("/")
+    return f"{base}{path}?expires={expires}&signature={sign_path(path, expires)}", expires_at
+
+
+def to_schema(call: Call) -> schemas.Call:
+    return schemas.Call(
+        id=call.id,
+        agent_id=call.agent_id,
+        campaign_id=call.campaign_id,
+        conversation_id=call.conversation_id,
+        contact_id=call.contact_id,
+        direction=call.direction,
+        provider=call.provider,
+        status=call.status,
+        end_call_reason=call.end_call_reason,
+        end_detail=call.end_detail,
+        phone_number_from=call.phone_number_from,
+        phone_number_to=call.phone_number_to,
+        start_time=call.start_time,
+        end_time=call.end_time,
+        duration=call.duration,
+        transcript=call.transcript,
+        summary=call.summary,
+        sentiment=call.sentiment,
+        emotions=call.emotions or [],
+        key_phrases=call.key_phrases or [],
+        executed_actions=call.executed_actions or [],
+        prompt_variables=call.prompt_variables or {},
+        recording_url=signed_download_url(call)[0] if call.recording_path else None,
+        cost=call.cost,
+        cost_breakdown=call.cost_breakdown or {},
+        latency=schemas.Latency.model_validate(call.latency or {}),
+        turns=call.turns or [],
+        metadata=call.extra or {},
+        created_at=call.created_at,
+        updated_at=call.updated_at,
+    )
+
+
+async def _emit(session: AsyncSession, call: Call, type_: str) -> None:
+    await event_service.emit(
+        session,
+        call.workspace_id,
+        type_,
+        to_schema(call).model_dump(mode="json"),
+        contact_id=call.contact_id,
+    )
+
+
+# -- starting calls ---------------------------------------------------------------------------
+
+
+async def contact_for_phone(
+    session: AsyncSession, scope: WorkspaceScope, phone: str | None, name: str | None = None
+) -> Contact | None:
+    """The workspace's contact with this number, created (as a new lead) when there is none."""
+    if not phone:
+        return None
+    fields: dict[str, Any] = {"phone_number": phone, "lead_status": "new"}
+    if name:
+        fields["name"] = name
+    existing = await session.scalar(
+        scope.apply(select(Contact), Contact).where(Contact.phone_number == phone).limit(1)
+    )
+    if existing is not None:
+        return existing
+    contact, _ = await contact_service.create(session, None, scope, ContactCreate(**fields))
+    return contact
+
+
+async def open_call(
+    session: AsyncSession,
+    scope: WorkspaceScope,
+    agent: Agent,
+    *,
+    direction: str,
+    provider: str,
+    contact: Contact | None,
+    phone_from: str | None = None,
+    phone_to: str | None = None,
+    provider_call_id: str | None = None,
+    custom_variables: dict[str, Any] | None = None,
+    prompt_override: str | None = None,
+    greeting_override: str | None = None,
+    status: str = "initiated",
+) -> Call:
+    """A call record with its conversation (channel `voice`)."""
+    if not agent.enabled:
+        raise Conflict("This agent is disabled; enable it first", "AGENT_DISABLED")
+    conversation, _ = await conversation_service.create(
+        session,
+        None,
+        scope,
+        conversation_schemas.ConversationCreate(
+            agent_id=agent.id,
+            channel="voice",
+            contact_id=contact.id if contact else None,
+            custom_variables=custom_variables,
+        ),
+        greet=False,
+    )
+    call = Call(
+        id=uuid.uuid4(),
+        workspace_id=scope.workspace_id,
+        agent_id=agent.id,
+        conversation_id=conversation.id,
+        contact_id=contact.id if contact else None,
+        direction=direction,
+        provider=provider,
+        provider_call_id=provider_call_id,
+        status=status,
+        phone_number_from=phone_from,
+        phone_number_to=phone_to,
+        prompt_variables=dict(custom_variables or {}),
+        prompt_override=prompt_override,
+        greeting_override=greeting_override,
+        emotions=[],
+        key_phrases=[],
+        executed_actions=[],
+        cost_breakdown={},
+        latency={},
+        turns=[],
+        extra={},
+    )
+    session.add(call)
+    conversation.extra = {**(conversation.extra or {}), "call_id": str(call.id)}
+    await session.flush()
+    return call
+
+
+async def start_web_call(
+    session: AsyncSession, auth: AuthContext, scope: WorkspaceScope, agent_id: uuid.UUID
+) -> tuple[Call, str, datetime]:
+    """A browser voice session with an agent: the call and a token for its WebSocket."""
+    agent = await scope.get(session, Agent, agent_id, "agent")
+    call = await open_call(session, scope, agent, direction="web", provider="web", contact=None)
+    await audit_service.record(session, auth, "call.web_call", "call", call.id)
+    expires_at = datetime.now(UTC) + timedelta(seconds=WEB_CALL_TOKEN_SECONDS)
+    return call, issue_call_token(call.id, call.workspace_id, WEB_CALL_TOKEN_SECONDS), expires_at
+
+
+async def mark_in_progress(session: AsyncSession, call: Call, node: str) -> None:
+    if call.status not in ("queued", "initiated", "in_progress"):
+        raise Conflict("This call has already ended", "CALL_ENDED")
+    call.status = "in_progress"
+    call.start_time = datetime.now(UTC)
+    call.node = node
+    await session.flush()
+    await _emit(session, call, "call.started")
+
+
+# -- ending calls -----------------------------------------------------------------------------
+
+
+def transcript_of(messages: list[Message]) -> str:
+    lines = []
+    for m in messages:
+        if m.sender_type == "user":
+            lines.append(f"human: {m.content}")
+        elif m.sender_type in ("agent", "member"):
+            lines.append(f"bot: {m.content}")
+    return "\n".join(lines)
+
+
+async def finish(session: AsyncSession, call: Call, outcome: Outcome) -> None:
+    """Record how the call went; its analysis follows as a job in the same transaction."""
+    call.status = outcome.status
+    call.end_call_reason = outcome.end_reason
+    call.end_detail = outcome.end_detail
+    call.start_time = call.start_time or outcome.started_at
+    call.end_time = outcome.ended_at
+    call.duration = round(outcome.duration_seconds)
+    call.turns = outcome.turns
+    call.latency = outcome.latency
+    call.extra = {**(call.extra or {}), "interruptions": outcome.interruptions}
+    if outcome.recording is not None:
+        path, seconds, size = outcome.recording
+        call.recording_path = str(path.relative_to(recordings_dir()))
+        call.recording_seconds = round(seconds, 3)
+        call.recording_bytes = size
+    conversation = (
+        await session.get(Conversation, call.conversation_id) if call.conversation_id else None
+    )
+    if conversation is not None:
+        call.transcript = transcript_of(
+            await conversation_service.messages_of(session, conversation.id)
+        )
+        call.executed_actions = list(conversation.executed_actions or [])
+        await conversation_service.end(session, conversation, outcome.end_reason, analyze=False)
+    await session.flush()
+    await _emit(session, call, "call.ended")
+    await job_service.enqueue(
+        session,
+        ANALYZE_JOB,
+        {"call_id": str(call.id)},
+        unique_key=f"call-analyze:{call.id}",
+        workspace_id=call.workspace_id,
+    )
+
+
+async def fail(session: AsyncSession, call: Call, detail: str) -> None:
+    """A call that could not run (its stream never started properly)."""
+    if call.status in schemas.FINAL_STATUSES:
+        return
+    call.status = "failed"
+    call.end_call_reason = "error"
+    call.end_detail = detail[:60]
+    call.end_time = datetime.now(UTC)
+    await session.flush()
+    await _emit(session, call, "call.ended")
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def _filters(
+    stmt: Select[Any],
+    agent_id: uuid.UUID | None,
+    campaign_id: uuid.UUID | None,
+    status: str | None,
+    phone_number: str | None,
+    direction: str | None,
+    start_date: datetime | None,
+    end_date: datetime | None,
+) -> Select[Any]:
+    if agent_id:
+        stmt = stmt.where(Call.agent_id == agent_id)
+    if campaign_id:
+        stmt = stmt.where(Call.campaign_id == campaign_id)
+    if status:
+        stmt = stmt.where(Call.status == status)
+    if phone_number:
+        stmt = stmt.where(
+            (Call.phone_number_from == phone_number) | (Call.phone_number_to == phone_number)
+        )
+    if direction:
+        stmt = stmt.where(Call.direction == direction)
+    if start_date:
+        stmt = stmt.where(Call.created_at >= start_date)
+    if end_date:
+        stmt = stmt.where(Call.created_at <= end_date)
+    return stmt
+
+
+async def list_calls(
+    session: AsyncSession,
+    scope: WorkspaceScope,
+    pagination: Pagination,
+    *,
+    agent_id: uuid.UUID | None = None,
+    campaign_id: uuid.UUID | None = None,
+    status: str | None = None,
+    phone_number: str | None = None,
+    direction: str | None = None,
+    start_date: datetime | None = None,
+    end_date: datetime | None = None,
+) -> tuple[list[Call], int]:
+    stmt = _filters(
+        scope.apply(select(Call), Call),
+        agent_id,
+        campaign_id,
+        status,
+        phone_number,
+        direction,
+        start_date,
+        end_date,
+    ).order_by(Call.created_at.desc(), Call.id)
+    return await paginate(session, stmt, pagination)
+
+
+async def get(session: AsyncSession, scope: WorkspaceScope, call_id: uuid.UUID) -> Call:
+    return await scope.get(session, Call, call_id, "call")
+
+
+def recording_of(call: Call) -> Path:
+    path = recording_file(call)
+    if path is None or not path.exists():
+        raise NotFound("recording")
+    return path
+
+
+async def request_hangup(
+    session: AsyncSession, auth: AuthContext, scope: WorkspaceScope, call_id: uuid.UUID
+) -> Call:
+    call = await get(session, scope, call_id)
+    if call.status not in ("initiated", "in_progress"):
+        raise Conflict(
+            f"The call is {call.status}; only a live call can be hung up", "CALL_NOT_LIVE"
+        )
+    await audit_service.record(session, auth, "call.hangup", "call", call.id)
+    return call
+
+
+# -- GDPR -------------------------------------------------------------------------------------
+
+
+async def contact_exporter(session: AsyncSession, contact: Contact) -> list[dict[str, Any]]:
+    calls = (
+        await session.scalars(
+            select(Call).where(Call.contact_id == contact.id).order_by(Call.created_at)
+        )
+    ).all()
+    return [to_schema(c).model_dump(mode="json") for c in calls]
+
+
+async def erase_recordings(ctx: Any, workspace_id: uuid.UUID, contact_id: uuid.UUID) -> int:
+    """The recordings of an erased contact's calls: their folder."""
+    folder = recordings_dir() / str(workspace_id) / str(contact_id)
+    if not folder.is_dir():
+        return 0
+    files = list(folder.iterdir())
+    for path in files:
+        path.unlink(missing_ok=True)
+    folder.rmdir()
+    return len(files)
+
+
+gdpr.register_contact_table("calls")
+gdpr.register_exporter("calls", contact_exporter)
+gdpr.register_file_eraser(erase_recordings)

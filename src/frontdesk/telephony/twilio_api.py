@@ -1,0 +1,145 @@
+"""Twilio's webhooks and Media Streams: the telephony edges (not under /v1, authenticated by
+Twilio's request signature, and for the media stream by a token in the stream's parameters)."""
+
+from __future__ import annotations
+
+import uuid
+
+import structlog
+from fastapi import APIRouter, Request, WebSocket
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from frontdesk.agents.models import Agent
+from frontdesk.auth.security import decode_call_token, issue_call_token
+from frontdesk.calls import live
+from frontdesk.calls import service as call_service
+from frontdesk.calls.models import Call
+from frontdesk.calls.schemas import FINAL_STATUSES
+from frontdesk.errors import AppError, PermissionDenied
+from frontdesk.kit.phone import InvalidPhoneNumber, to_e164
+from frontdesk.telephony import twilio
+from frontdesk.telephony.models import PhoneNumber
+from frontdesk.tenancy import service as tenancy_service
+from frontdesk.tenancy.models import Workspace
+from frontdesk.tenancy.scope import system_scope
+from frontdesk.voice.transports.twilio import StreamError, TwilioMediaTransport
+
+log = structlog.get_logger("frontdesk.telephony")
+router = APIRouter(prefix="/telephony/twilio", tags=["telephony"])
+TWIML = "application/xml"
+
+
+def _public_url(request: Request) -> str:
+    base = request.app.state.settings.public_url.rstrip("/")
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{base}{request.url.path}{query}"
+
+
+def _media_url(request: Request) -> str:
+    base = request.app.state.settings.public_url.rstrip("/")
+    ws_base = "wss" + base[5:] if base.startswith("https") else "ws" + base[4:]
+    return f"{ws_base}/telephony/twilio/media"
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: str(v) for k, v in form.items()}
+
+
+def _check_signature(request: Request, params: dict[str, str], workspace: Workspace) -> None:
+    token = tenancy_service.twilio_auth_token(workspace)
+    given = request.headers.get("x-twilio-signature", "")
+    if token is None or not twilio.valid_signature(_public_url(request), params, token, given):
+        raise PermissionDenied(
+            "The Twilio request signature is invalid", "TWILIO_SIGNATURE_INVALID"
+        )
+
+
+@router.post("/voice", response_class=Response)
+async def inbound_call(request: Request) -> Response:
+    """Twilio's voice webhook: answer with TwiML that streams the call's audio to Frontdesk."""
+    params = await _form(request)
+    try:
+        to = to_e164(params.get("To", ""))
+        caller = to_e164(params["From"]) if params.get("From") else None
+    except InvalidPhoneNumber:
+        return Response(twilio.reject_twiml(), media_type=TWIML)
+    async with request.app.state.sessionmaker() as session:
+        number = await session.scalar(select(PhoneNumber).where(PhoneNumber.phone_number == to))
+        workspace = await session.get(Workspace, number.workspace_id) if number else None
+        if number is None or workspace is None:
+            return Response(twilio.reject_twiml(), media_type=TWIML)
+        _check_signature(request, params, workspace)
+        agent = await session.get(Agent, number.agent_id) if number.agent_id else None
+        if agent is None or not agent.enabled:
+            return Response(
+                twilio.say_and_hang_up("Sorry, this number cannot take calls right now."),
+                media_type=TWIML,
+            )
+        scope = system_scope(workspace.id)
+        contact = await call_service.contact_for_phone(session, scope, caller)
+        call = await call_service.open_call(
+            session,
+            scope,
+            agent,
+            direction="inbound",
+            provider="twilio",
+            contact=contact,
+            phone_from=caller,
+            phone_to=to,
+            provider_call_id=params.get("CallSid"),
+        )
+        await session.commit()
+    token = issue_call_token(call.id, call.workspace_id, call_service.STREAM_TOKEN_SECONDS)
+    twiml = twilio.stream_twiml(_media_url(request), {"call_id": str(call.id), "token": token})
+    return Response(twiml, media_type=TWIML)
+
+
+@router.post("/status", response_class=Response)
+async def call_status(request: Request) -> Response:
+    """Twilio's status callback: calls that end without our media stream (busy, no answer,
+    failed) get their final status here."""
+    params = await _form(request)
+    sid = params.get("CallSid", "")
+    async with request.app.state.sessionmaker() as session:
+        call = await session.scalar(
+            select(Call).where(Call.provider == "twilio", Call.provider_call_id == sid)
+        )
+        if call is None:
+            return Response(status_code=204)
+        workspace = await session.get_one(Workspace, call.workspace_id)
+        _check_signature(request, params, workspace)
+        status = twilio.STATUSES.get(params.get("CallStatus", ""))
+        if status is not None and call.status not in FINAL_STATUSES:
+            live_now = live.live_session(call.id) is not None or call.status == "in_progress"
+            if status in FINAL_STATUSES and not live_now:
+                call.status = status
+                if status != "completed":
+                    call.end_call_reason = "error" if status == "failed" else "undefined"
+                duration = params.get("CallDuration")
+                if duration and duration.isdigit():
+                    call.duration = int(duration)
+            elif status == "initiated" and call.status == "queued":
+                call.status = status
+        await session.commit()
+    return Response(status_code=204)
+
+
+@router.websocket("/media")
+async def media_stream(websocket: WebSocket) -> None:
+    """Twilio Media Streams: the call's audio, both ways."""
+    await websocket.accept()
+    transport = TwilioMediaTransport(websocket)
+    try:
+        start = await transport.start()
+        claims = decode_call_token(start.parameters.get("token", ""))
+        if str(claims.call_id) != start.parameters.get("call_id"):
+            raise StreamError("the token is for another call")
+    except (StreamError, AppError, ValueError) as exc:
+        log.warning("media_stream_refused", reason=str(exc))
+        await transport.close()
+        return
+    await live.run_call(
+        websocket.app.state, uuid.UUID(str(claims.call_id)), transport, transport.run
+    )

