@@ -51,7 +51,7 @@ class AgentLLM(Schema):
 
 class MaxDuration(Input):
     is_enabled: bool = False
-    duration_seconds: Annotated[int, Field(ge=30, le=4 * 3600)] = 1200
+    duration_seconds: Annotated[int, Field(ge=10, le=4 * 3600)] = 1200
 
 
 class AgentFields(Input):

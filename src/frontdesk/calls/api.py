@@ -145,7 +145,10 @@ async def start_web_call(
 
 @web_router.websocket("/{call_id}")
 async def web_call_socket(websocket: WebSocket, call_id: uuid.UUID, token: str = "") -> None:
-    """A browser's audio: 16 kHz PCM16 both ways, JSON events from the server."""
+    """A browser's audio: 16 kHz PCM16 both ways, JSON events from the server. A refused
+    connection is accepted and closed at once with a code saying why (4401 bad token, 4403
+    token for another call, 4409 the call has already run), so the page can tell."""
+    await websocket.accept()
     try:
         claims = decode_call_token(token)
     except AppError:
@@ -160,7 +163,6 @@ async def web_call_socket(websocket: WebSocket, call_id: uuid.UUID, token: str =
         if call is None or call.status != "initiated":
             await websocket.close(code=4409, reason="this call has already run")
             return
-    await websocket.accept()
     transport = BrowserTransport(websocket)
     await live.run_call(state, call_id, transport, transport.run)
 

@@ -29,6 +29,7 @@ from frontdesk.jobs import service as job_service
 from frontdesk.kit.pagination import Pagination, paginate
 from frontdesk.settings import get_settings
 from frontdesk.tenancy.scope import WorkspaceScope
+from frontdesk.voice import providers
 from frontdesk.voice.session import Outcome
 
 ANALYZE_JOB = "calls.analyze"
@@ -189,6 +190,8 @@ async def open_call(
     session.add(call)
     conversation.extra = {**(conversation.extra or {}), "call_id": str(call.id)}
     await session.flush()
+    voice = agent.voice or {}
+    providers.warm_up(voice.get("stt_provider", "local"), voice.get("tts_provider", "local"))
     return call
 
 

@@ -36,6 +36,8 @@ def status_error(error: type[AppError], provider: str, status: int) -> AppError:
         message = f"{provider} rejected the API key (HTTP {status})"
     elif status == 429:
         message = f"{provider} is rate limiting or out of credit (HTTP 429)"
+    elif status in (400, 404, 422):
+        message = f"{provider} refused the request (HTTP {status}); check its settings"
     else:
         message = f"{provider} answered HTTP {status}"
     return error(message, details=details)

@@ -37,7 +37,7 @@ MARK_GRACE_SECONDS = 1.5  # how long past the playback clock a mark echo may be 
 class _Sentence:
     text: str
     start: float | None = None  # when its first sample plays (playback clock)
-    duration: float = 0.0  # seconds of its audio sent so far
+    duration: float = 0.0  # seconds of its audio received from TTS so far
     complete: bool = False  # all its audio has been sent
     played: bool = False  # the far end reported it played (mark)
 
@@ -114,6 +114,9 @@ class OutputStage(Stage):
             if reply is None or reply.interrupted:
                 return
             reply.audio_queued += 1
+            sentence = reply.sentences.get(frame.sentence)
+            if sentence is not None:
+                sentence.duration += len(frame.pcm) / self._bytes_per_second
             self._enqueue((_AUDIO, frame.reply_id, frame.sentence, frame.pcm))
         elif isinstance(frame, TTSSentenceStartFrame):
             reply = self._replies.get(frame.reply_id)
@@ -198,10 +201,8 @@ class OutputStage(Stage):
         if reply.first_audio_at is None:
             reply.first_audio_at = now
         sentence = reply.sentences.get(index)
-        if sentence is not None:
-            if sentence.start is None:
-                sentence.start = start
-            sentence.duration += seconds
+        if sentence is not None and sentence.start is None:
+            sentence.start = start
         if self.recorder is not None:
             self.recorder.agent(chunk, start)
         await self.transport.send_audio(chunk)

@@ -129,6 +129,42 @@ def tts_for(config: VoiceConfig, keys: ProviderKeys, http: httpx.AsyncClient) ->
     raise TTSUnavailable(f"Unknown tts_provider {provider!r}; one of {', '.join(TTS_PROVIDERS)}")
 
 
+_warming: set[str] = set()
+
+
+def warm_up(stt_provider: str, tts_provider: str) -> None:
+    """Load the local models a call will use in the background (once per process), so the
+    first call does not wait seconds for them; called as a call is being set up."""
+    import threading
+
+    from frontdesk.voice.vad import Silero
+
+    wanted = {"silero"}
+    if stt_provider == "local":
+        wanted.add("whisper")
+    if tts_provider == "local" and piper.installed():
+        wanted.add("piper")
+    todo = wanted - _warming
+    if not todo:
+        return
+    _warming.update(todo)
+
+    def load() -> None:
+        try:
+            if "silero" in todo and Silero.available():
+                Silero.session()
+            if "piper" in todo:
+                piper.PiperTTS.model()
+            if "whisper" in todo:
+                from frontdesk.voice.stt.local import LocalSTT
+
+                LocalSTT.warm_up()
+        except Exception as exc:  # the call itself will report what is missing
+            log.warning("voice_warm_up_failed", error=repr(exc))
+
+    threading.Thread(target=load, name="voice-warm-up", daemon=True).start()
+
+
 async def list_voices(keys: ProviderKeys, http: httpx.AsyncClient) -> list[Voice]:
     """The voices of every configured provider (a provider that cannot be reached is left out)."""
     settings = get_settings()

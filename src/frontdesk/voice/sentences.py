@@ -8,6 +8,8 @@ words: the caller hears something sooner.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 
 from frontdesk.voice.frames import (
     Frame,
@@ -51,28 +53,37 @@ def split_ready(buffer: str, first: bool) -> tuple[list[str], str]:
 
 
 class SentenceStage(Stage):
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
+        self.clock = clock
         self._buffer = ""
         self._sent = 0
+        self._reply_id = 0
+        self.first_sentence_at: dict[int, float] = {}
 
     def handle(self, frame: Frame) -> None:
         if isinstance(frame, TextFrame):
             self._buffer += frame.text
             sentences, self._buffer = split_ready(self._buffer, self._sent == 0)
             for sentence in sentences:
-                self._sent += 1
-                self.push(SentenceFrame(sentence))
+                self._emit(sentence)
         elif isinstance(frame, ReplyStartFrame):
             self._buffer, self._sent = "", 0
+            self._reply_id = frame.reply_id
             self.push(frame)
         elif isinstance(frame, ReplyEndFrame):
             if self._buffer.strip() and not frame.stopped:
-                self.push(SentenceFrame(self._buffer.strip()))
+                self._emit(self._buffer.strip())
             self._buffer, self._sent = "", 0
             self.push(frame)
         else:
             super().handle(frame)
+
+    def _emit(self, sentence: str) -> None:
+        if self._sent == 0:
+            self.first_sentence_at[self._reply_id] = self.clock()
+        self._sent += 1
+        self.push(SentenceFrame(sentence))
 
     def interrupt(self) -> None:
         self._buffer, self._sent = "", 0

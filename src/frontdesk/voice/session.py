@@ -41,6 +41,7 @@ from frontdesk.voice.vad import VADStage
 
 TICK_SECONDS = 0.25
 WAIT_FOR_CALLEE_SECONDS = 3.0  # outbound: how long to wait for "Hello?" before greeting
+WAIT_FOR_WORDS_SECONDS = 2.5  # ... and after they spoke, for their words to be transcribed
 VOICEMAIL_WINDOW_SECONDS = 20.0
 SETTLE_SECONDS = 10.0  # at the end, how long the engine may take to store the last reply
 
@@ -112,6 +113,7 @@ class VoiceSession:
             else None
         )
         self.responder_stage = ResponderStage(self.state, responder)
+        self.sentence_stage = SentenceStage(self.state.clock)
         self.tts_stage = TTSStage(self.state, tts, config.volume)
         self.output = OutputStage(
             self.state,
@@ -128,7 +130,7 @@ class VoiceSession:
                 TurnStage(self.state, config.min_words_to_interrupt, config.interrupt_after_ms),
                 ControlStage(self),
                 self.responder_stage,
-                SentenceStage(),
+                self.sentence_stage,
                 self.tts_stage,
                 self.output,
             ]
@@ -145,6 +147,7 @@ class VoiceSession:
         self._greeted = config.greeting is None
         self._user_turns = 0
         self._reminded = False
+        self._callee_spoke = False
         self._idle_goodbye = False
         self._last_user_text = ""
         self._last_reply_ended_call = False
@@ -244,11 +247,18 @@ class VoiceSession:
 
     # -- greeting, timers -----------------------------------------------------------------------
 
-    def _greet(self) -> None:
+    def _greet(self, at_once: bool = False) -> None:
         self._greeting_timer = None
         if self._greeted or self.ended:
             return
-        if self.state.user_speaking:
+        # With voicemail detection the callee's first words decide (a person is greeted, a
+        # machine hung up on); only if they were not words at all does the greeting go ahead.
+        waiting_for_words = (
+            self.config.voicemail_detection
+            and self._callee_spoke
+            and self.state.clock() - self.state.last_activity_at < WAIT_FOR_WORDS_SECONDS
+        )
+        if not at_once and (self.state.user_speaking or waiting_for_words):
             loop = asyncio.get_running_loop()
             self._greeting_timer = loop.call_later(TICK_SECONDS, self._greet)
             return
@@ -285,6 +295,7 @@ class VoiceSession:
     def user_activity(self) -> None:
         self.state.last_activity_at = self.state.clock()
         self._reminded = False
+        self._callee_spoke = True
 
     def interrupted(self) -> None:
         self.interruptions += 1
@@ -307,7 +318,7 @@ class VoiceSession:
             # The caller spoke first ("Hello?"): answer with the greeting.
             if self._greeting_timer is not None:
                 self._greeting_timer.cancel()
-            self._greet()
+            self._greet(at_once=True)
             return False
         return True
 
@@ -348,6 +359,7 @@ class VoiceSession:
             return None if a is None or b is None else round((b - a) * 1000, 1)
 
         first_token = self.responder_stage.first_token_at.get(played.reply_id)
+        first_sentence = self.sentence_stage.first_sentence_at.get(played.reply_id)
         tts_audio = self.tts_stage.first_audio_at.get(played.reply_id)
         self.turns.append(
             {
@@ -356,7 +368,8 @@ class VoiceSession:
                 "endpointing_ms": ms(timing["speech_end_at"], timing["turn_end_at"]),
                 "stt_ms": timing["stt_ms"],
                 "llm_first_token_ms": ms(timing["transcribed_at"], first_token),
-                "tts_first_audio_ms": ms(first_token, tts_audio),
+                "first_sentence_ms": ms(first_token, first_sentence),
+                "tts_first_audio_ms": ms(first_sentence, tts_audio),
                 "playout_ms": ms(tts_audio, played.first_audio_at),
                 "interrupted": played.interrupted,
             }
