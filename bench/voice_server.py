@@ -115,7 +115,7 @@ def main() -> None:
         port=args.port,
         log_level="warning",
         loop="uvloop",
-        ws="websockets",
+        ws="auto",  # as `frontdesk serve`: websockets (sans-I/O)
         lifespan="off",
     )
 

@@ -47,6 +47,7 @@ async def test_vad_finds_the_utterance_in_real_speech() -> None:
     for frame in feed:
         now[0] += 0.02
         vad.on_audio(frame)
+        await asyncio.sleep(0)  # Silero scores the windows in a batch once the loop is free
     assert out.types() == ["UserStartedSpeakingFrame", "UserStoppedSpeakingFrame"]
     started, stopped = out.frames
     assert isinstance(started, UserStartedSpeakingFrame)
@@ -68,6 +69,7 @@ async def test_vad_gate_alone_mistakes_a_tone_for_speech_and_silero_does_not() -
         for frame in frames(audio.tone(1.5, 440.0, 8000, level=0.3), 8000):
             now[0] += 0.02
             vad.on_audio(frame)
+            await asyncio.sleep(0)
         assert out.types()[:1] == expected
 
 
@@ -80,6 +82,7 @@ async def test_vad_rechunks_odd_sizes_and_16khz() -> None:
     for i in range(0, len(pcm), 1000):  # 31.25 ms pieces
         now[0] += 1000 / 32000
         vad.on_audio(pcm[i : i + 1000])
+        await asyncio.sleep(0)
     assert out.types() == ["UserStartedSpeakingFrame", "UserStoppedSpeakingFrame"]
 
 
@@ -261,3 +264,40 @@ async def test_playout_latency_from_tts_audio_to_the_wire_is_small() -> None:
     assert first is not None
     assert first - sent_at < 0.02
     await stage.close()
+
+
+async def test_silero_scores_many_calls_in_one_batch_as_it_would_one_by_one() -> None:
+    from frontdesk.voice import vad
+
+    spoken = await speech("Good morning, I would like to book a table.", 8000)
+    one_by_one = vad.Silero(8000)
+    alone = []
+    batch = vad.SileroBatch.for_rate(8000)
+    for frame in frames(spoken, 8000):
+        one_by_one.feed(frame)
+        batch.run()  # scored at once, batch of one
+        alone.append(one_by_one.probability)
+    calls = [vad.Silero(8000) for _ in range(5)]
+    runs = 0
+    original = batch.run
+
+    def counted() -> None:
+        nonlocal runs
+        runs += 1
+        original()
+
+    batch.run = counted  # type: ignore[method-assign]
+    together: list[float] = []
+    try:
+        for frame in frames(spoken, 8000):
+            for call in calls:
+                call.feed(frame)
+            await asyncio.sleep(0)  # the batch runs once for all five calls
+            assert len({c.probability for c in calls}) == 1
+            together.append(calls[0].probability)
+    finally:
+        batch.run = original  # type: ignore[method-assign]
+    windows = len(frames(spoken, 8000)) * 160 // 256
+    assert runs == windows  # one model run per window for all five calls, not five
+    assert max(abs(a - b) for a, b in zip(alone, together, strict=True)) < 1e-4
+    assert max(together) > 0.9

@@ -9,6 +9,7 @@ rejected by Silero.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import threading
 from collections import deque
@@ -37,7 +38,8 @@ def silero_path() -> Path | None:
 
 
 class Silero:
-    """Silero VAD v5 on onnxruntime: one session per process, state kept per call."""
+    """Silero VAD v5 on onnxruntime for one call: its model state, and its windows waiting for
+    the process-wide batch (`SileroBatch`) that scores the windows of every call together."""
 
     _session: Any = None
     _lock = threading.Lock()
@@ -48,12 +50,13 @@ class Silero:
         self.rate = rate
         self.window = 256 if rate == 8000 else 512
         self.context_size = 32 if rate == 8000 else 64
-        self._sr = np.array(rate, dtype=np.int64)
-        self._input = np.zeros((1, self.context_size + self.window), dtype=np.float32)
-        self._state = np.zeros((2, 1, 128), dtype=np.float32)
+        self.state = np.zeros((2, 1, 128), dtype=np.float32)
+        self.context = np.zeros(self.context_size, dtype=np.float32)
         self._pending = np.zeros(self.window, dtype=np.float32)
         self._filled = 0
+        self.windows: deque[np.ndarray] = deque()  # full windows not yet scored
         self.probability = 0.0
+        self._batch = SileroBatch.for_rate(rate)
 
     @classmethod
     def available(cls) -> bool:
@@ -78,13 +81,15 @@ class Silero:
             return cls._session
 
     def reset(self) -> None:
-        self._state[:] = 0
-        self._input[:] = 0
+        self.state[:] = 0
+        self.context[:] = 0
         self._filled = 0
+        self.windows.clear()
         self.probability = 0.0
 
     def feed(self, pcm: bytes) -> float:
-        """Add samples; runs the model for each full window. Returns the latest probability."""
+        """Add samples; full windows go to the batch. Returns the latest probability known (the
+        batch scores new windows as soon as the event loop is free, a few ms at most)."""
         samples = np.frombuffer(pcm, dtype="<i2")
         offset = 0
         while offset < samples.size:
@@ -93,19 +98,62 @@ class Silero:
             self._filled += take
             offset += take
             if self._filled == self.window:
-                self._run()
+                self.windows.append(self._pending * (1.0 / 32768.0))
+                self._filled = 0
+                self._batch.add(self)
         return self.probability
 
-    def _run(self) -> None:
-        # Input = the last `context_size` samples of the previous window + this window.
-        self._input[0, : self.context_size] = self._input[0, -self.context_size :]
-        self._input[0, self.context_size :] = self._pending * (1.0 / 32768.0)
-        self._filled = 0
-        out, state = self.session().run(
-            None, {"input": self._input, "state": self._state, "sr": self._sr}
+
+class SileroBatch:
+    """Scores the waiting windows of all calls at one rate in one model run: on a busy process,
+    many calls' windows arrive in one turn of the event loop, and a batch of them costs a
+    fraction of running them one by one. Each call's windows are scored in order."""
+
+    _batches: dict[int, SileroBatch] = {}
+
+    def __init__(self, rate: int) -> None:
+        self.rate = np.array(rate, dtype=np.int64)
+        self._waiting: dict[int, Silero] = {}
+        self._scheduled = False
+
+    @classmethod
+    def for_rate(cls, rate: int) -> SileroBatch:
+        batch = cls._batches.get(rate)
+        if batch is None:
+            batch = cls._batches[rate] = cls(rate)
+        return batch
+
+    def add(self, analyzer: Silero) -> None:
+        self._waiting[id(analyzer)] = analyzer
+        if not self._scheduled:
+            self._scheduled = True
+            try:
+                asyncio.get_running_loop().call_soon(self.run)
+            except RuntimeError:  # no event loop (offline use): score at once
+                self.run()
+
+    def run(self) -> None:
+        self._scheduled = False
+        analyzers = [a for a in self._waiting.values() if a.windows]
+        self._waiting = {}
+        if not analyzers:
+            return
+        first = analyzers[0]
+        inputs = np.empty((len(analyzers), first.context_size + first.window), np.float32)
+        states = np.concatenate([a.state for a in analyzers], axis=1)
+        for row, analyzer in enumerate(analyzers):
+            window = analyzer.windows.popleft()
+            inputs[row, : first.context_size] = analyzer.context
+            inputs[row, first.context_size :] = window
+            analyzer.context = window[-first.context_size :]
+        out, new_states = Silero.session().run(
+            None, {"input": inputs, "state": states, "sr": self.rate}
         )
-        self._state = state
-        self.probability = float(out[0, 0])
+        for row, analyzer in enumerate(analyzers):
+            analyzer.state = new_states[:, row : row + 1, :].copy()
+            analyzer.probability = float(out[row, 0])
+            if analyzer.windows:
+                self.add(analyzer)
 
 
 class VADStage(Stage):
