@@ -27,6 +27,8 @@ from frontdesk.voice.recorder import Recorder
 from frontdesk.voice.sentences import SentenceStage, split_ready
 from frontdesk.voice.stage import Collector, Pipeline
 from frontdesk.voice.state import CallState
+from frontdesk.voice.stt.base import STTUnavailable, Transcript
+from frontdesk.voice.transcribe import STTStage
 from frontdesk.voice.turns import TurnStage
 from frontdesk.voice.vad import VADStage
 from tests.voice.helpers import MemoryTransport, frames, speech
@@ -301,3 +303,54 @@ async def test_silero_scores_many_calls_in_one_batch_as_it_would_one_by_one() ->
     assert runs == windows  # one model run per window for all five calls, not five
     assert max(abs(a - b) for a, b in zip(alone, together, strict=True)) < 1e-4
     assert max(together) > 0.9
+
+
+class _FlakyStream:
+    def __init__(self, broken: bool) -> None:
+        self.broken = broken
+        self.fed = 0
+
+    def feed(self, pcm: bytes) -> None:
+        self.fed += len(pcm)
+
+    async def finalize(self) -> Transcript:
+        if self.broken:
+            raise STTUnavailable("the stream closed")
+        return Transcript("second time lucky")
+
+    async def close(self) -> None:
+        return None
+
+
+class _FlakyStreamingSTT:
+    name = "flaky"
+    streaming = True
+
+    def __init__(self) -> None:
+        self.opened: list[_FlakyStream] = []
+
+    async def transcribe(self, pcm: bytes, rate: int) -> Transcript:
+        raise AssertionError("a streaming provider is fed as the caller speaks")
+
+    async def stream(self, rate: int, on_interim: object) -> _FlakyStream:
+        stream = _FlakyStream(broken=not self.opened)
+        self.opened.append(stream)
+        return stream
+
+
+async def test_a_broken_stt_stream_loses_one_utterance_and_is_replaced() -> None:
+    state = CallState(8000, 8000)
+    stt = _FlakyStreamingSTT()
+    stage, out = STTStage(state, stt), Collector()
+    Pipeline([stage, out])
+    for _ in range(2):
+        stage.handle(UserStartedSpeakingFrame(0.0))
+        await asyncio.sleep(0.01)
+        stage.on_audio(audio.silence(20, 8000))
+        stage.handle(UserStoppedSpeakingFrame(1.0, 0.8, audio.silence(20, 8000)))
+        await asyncio.sleep(0.05)
+    finals = [f.text for f in out.frames if isinstance(f, TranscriptionFrame)]
+    assert finals == ["", "second time lucky"]
+    assert len(stt.opened) == 2
+    assert all(s.fed > 0 for s in stt.opened)
+    await stage.close()

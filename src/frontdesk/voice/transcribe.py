@@ -4,6 +4,7 @@ ones while the caller talks over the agent (barge-in needs their word count)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 from frontdesk.voice import audio
@@ -98,6 +99,11 @@ class STTStage(Stage):
         except Exception as exc:  # a failed transcription loses one utterance, not the call
             log.warning("stt_failed", provider=self.stt.name, error=repr(exc))
             result = Transcript("")
+            if self._stream is not None:
+                # A broken stream is replaced at the caller's next utterance.
+                stream, self._stream = self._stream, None
+                with contextlib.suppress(Exception):
+                    await stream.close()
         if previous is not None and not previous.done():
             await asyncio.wait([previous])
         stt_ms = round((time.perf_counter() - started) * 1000, 1)

