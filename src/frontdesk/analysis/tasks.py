@@ -249,13 +249,17 @@ async def post_to_agent_webhook(ctx: JobContext, payload: dict[str, Any]) -> Non
         if conversation is None:
             return
         document = await conversation_service.webhook_document(session, conversation)
+    await deliver(ctx, payload["url"], document)
+
+
+async def deliver(ctx: JobContext, url: str, document: dict[str, Any]) -> None:
+    """POST a document to an agent's `external_webhook_url`; a failure raises, so the job is
+    retried on the webhook schedule. An unsafe URL is dropped (retrying would not help)."""
     try:
-        await ssrf.check_url(payload["url"], ctx.settings.allow_private_urls)
+        await ssrf.check_url(url, ctx.settings.allow_private_urls)
     except ssrf.UnsafeURL as exc:
-        log.warning("agent_webhook_refused", url=payload["url"], reason=str(exc))
+        log.warning("agent_webhook_refused", url=url, reason=str(exc))
         return
-    response = await ctx.http.post(
-        payload["url"], json=document, timeout=ctx.settings.webhook_timeout_seconds
-    )
+    response = await ctx.http.post(url, json=document, timeout=ctx.settings.webhook_timeout_seconds)
     if not 200 <= response.status_code < 300:
         raise RuntimeError(f"the agent webhook answered HTTP {response.status_code}")

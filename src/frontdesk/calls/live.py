@@ -7,6 +7,7 @@ import asyncio
 import os
 import socket
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -72,6 +73,7 @@ async def run_call(
     `state` is the application's state (sessionmaker, http client); `run_transport(session)`
     reads the transport's messages into the voice session until the caller hangs up."""
     sessionmaker = state.sessionmaker
+    connected_at = datetime.now(UTC)
     async with sessionmaker() as db:
         call = await db.get_one(Call, call_id)
         agent = await db.get(Agent, call.agent_id) if call.agent_id else None
@@ -114,7 +116,14 @@ async def run_call(
         direction = call.direction
         await db.commit()
     session = VoiceSession(
-        config, transport, stt, tts, responder, direction=direction, recording_path=recording
+        config,
+        transport,
+        stt,
+        tts,
+        responder,
+        direction=direction,
+        recording_path=recording,
+        connected_at=connected_at,
     )
     _LIVE[call_id] = session
     reader = asyncio.create_task(run_transport(session))

@@ -7,11 +7,10 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-import structlog
 from sqlalchemy import select
 
 from frontdesk.agents.models import Agent
-from frontdesk.analysis.tasks import analyze_conversation
+from frontdesk.analysis.tasks import analyze_conversation, deliver
 from frontdesk.calls import service as call_service
 from frontdesk.calls.models import Call
 from frontdesk.conversations.models import Conversation, Message
@@ -19,9 +18,7 @@ from frontdesk.crm.models import Contact
 from frontdesk.events import service as event_service
 from frontdesk.jobs import service as job_service
 from frontdesk.jobs.registry import WEBHOOK_RETRY, JobContext, RetryPolicy, job_handler
-from frontdesk.kit import ssrf
 
-log = structlog.get_logger("frontdesk.calls")
 WEBHOOK_JOB = "calls.external_webhook"
 # USD per minute of call; override any with FRONTDESK_VOICE_PRICES='{"tts.elevenlabs": 0.08}'.
 VOICE_PRICES: dict[str, float] = {
@@ -153,13 +150,4 @@ async def post_call_to_agent_webhook(ctx: JobContext, payload: dict[str, Any]) -
         if call is None:
             return
         document = await webhook_document(session, call)
-    try:
-        await ssrf.check_url(payload["url"], ctx.settings.allow_private_urls)
-    except ssrf.UnsafeURL as exc:
-        log.warning("agent_webhook_refused", url=payload["url"], reason=str(exc))
-        return
-    response = await ctx.http.post(
-        payload["url"], json=document, timeout=ctx.settings.webhook_timeout_seconds
-    )
-    if not 200 <= response.status_code < 300:
-        raise RuntimeError(f"the agent webhook answered HTTP {response.status_code}")
+    await deliver(ctx, payload["url"], document)

@@ -102,6 +102,7 @@ class VoiceSession:
         use_silero: bool = True,
         lead_ms: int = 80,
         chunk_ms: int = 20,
+        connected_at: datetime | None = None,
     ) -> None:
         self.config = config
         self.transport = transport
@@ -139,7 +140,8 @@ class VoiceSession:
         self.turns: list[dict[str, Any]] = []
         self._pending: dict[int, dict[str, Any]] = {}  # reply id -> timings of its turn
         self.interruptions = 0
-        self._started_wall = datetime.now(UTC)
+        # The call began when its audio did (a transport may connect before the session runs).
+        self._started_wall = connected_at or datetime.now(UTC)
         self._started = self.state.clock()
         self._ended: asyncio.Future[tuple[str, str | None, str]] | None = None
         self._tick: asyncio.TimerHandle | None = None
@@ -187,7 +189,6 @@ class VoiceSession:
         self._ended = loop.create_future()
         self._started = self.state.clock()
         self.state.last_activity_at = self._started
-        self._started_wall = datetime.now(UTC)
         if not self._greeted:
             wait = (
                 WAIT_FOR_CALLEE_SECONDS

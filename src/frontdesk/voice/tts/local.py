@@ -46,9 +46,11 @@ def installed() -> bool:
 VOICES = (Voice(VOICE_ID, "Joe", "en-US", "male", "local"),)
 
 
-@dataclass
-class _Model:
-    session: Any
+@dataclass(frozen=True)
+class _Voice:
+    """The voice's settings (its JSON file): read at once, unlike the model."""
+
+    path: Path
     ids: dict[str, list[int]]
     rate: int
     espeak_voice: str
@@ -57,18 +59,19 @@ class _Model:
 
 class PiperTTS:
     name = "local"
-    _model: _Model | None = None
+    _voice: _Voice | None = None
+    _session: Any = None
     _pool: ThreadPoolExecutor | None = None
     _lock = threading.Lock()
 
     def __init__(self, voice_id: str | None = None, speed: float = 1.0) -> None:
         self.speed = max(0.5, min(2.0, speed))
-        self.sample_rate = self.model().rate
+        self.sample_rate = self.voice().rate
 
     @classmethod
-    def model(cls) -> _Model:
+    def voice(cls) -> _Voice:
         with cls._lock:
-            if cls._model is None:
+            if cls._voice is None:
                 path = voice_path()
                 if path is None:
                     raise TTSUnavailable(
@@ -76,18 +79,10 @@ class PiperTTS:
                         "package or configure another tts_provider",
                         "TTS_NOT_INSTALLED",
                     )
-                import onnxruntime
-
                 config = json.loads(path.with_suffix(".onnx.json").read_text())
-                options = onnxruntime.SessionOptions()
-                options.intra_op_num_threads = 1
-                options.inter_op_num_threads = 1
-                options.log_severity_level = 3
                 inference = config.get("inference", {})
-                cls._model = _Model(
-                    session=onnxruntime.InferenceSession(
-                        str(path), options, providers=["CPUExecutionProvider"]
-                    ),
+                cls._voice = _Voice(
+                    path=path,
                     ids=config["phoneme_id_map"],
                     rate=int(config["audio"]["sample_rate"]),
                     espeak_voice=config.get("espeak", {}).get("voice", "en-us"),
@@ -98,10 +93,27 @@ class PiperTTS:
                     ),
                 )
                 cls._pool = ThreadPoolExecutor(_threads(), thread_name_prefix="tts")
-            return cls._model
+            return cls._voice
+
+    @classmethod
+    def model(cls) -> Any:
+        """The ONNX session (seconds to load: in a worker thread, or at warm-up)."""
+        voice = cls.voice()
+        with cls._lock:
+            if cls._session is None:
+                import onnxruntime
+
+                options = onnxruntime.SessionOptions()
+                options.intra_op_num_threads = 1
+                options.inter_op_num_threads = 1
+                options.log_severity_level = 3
+                cls._session = onnxruntime.InferenceSession(
+                    str(voice.path), options, providers=["CPUExecutionProvider"]
+                )
+            return cls._session
 
     def _ids(self, phonemes: str) -> np.ndarray:
-        table = self.model().ids
+        table = self.voice().ids
         pad = table[PAD]
         ids = [*table[BOS], *pad]
         for symbol in phonemes:
@@ -113,10 +125,9 @@ class PiperTTS:
         return np.array([ids], dtype=np.int64)
 
     def _infer(self, ids: np.ndarray) -> bytes:
-        model = self.model()
-        noise, length, noise_w = model.scales
+        noise, length, noise_w = self.voice().scales
         scales = np.array([noise, length / self.speed, noise_w], dtype=np.float32)
-        out = model.session.run(
+        out = self.model().run(
             None,
             {
                 "input": ids,
@@ -128,7 +139,7 @@ class PiperTTS:
         return (samples * 32767).astype("<i2").tobytes()
 
     async def synthesize(self, text: str) -> AsyncIterator[bytes]:
-        phonemes = await espeak.phonemes(text, self.model().espeak_voice)
+        phonemes = await espeak.phonemes(text, self.voice().espeak_voice)
         if not phonemes:
             return
         loop = asyncio.get_running_loop()
