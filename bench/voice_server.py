@@ -67,6 +67,9 @@ class FixedResponder:
     def wants_end(self, reply_id: int) -> bool:
         return False
 
+    def transfer_to(self, reply_id: int) -> str | None:
+        return None
+
 
 def _append(path: str, line: str) -> None:
     with open(path, "a") as out:

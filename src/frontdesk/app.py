@@ -16,11 +16,11 @@ from frontdesk.audit.api import router as audit_router
 from frontdesk.auth.api import keys_router
 from frontdesk.auth.api import router as auth_router
 from frontdesk.calls import live as live_calls
-from frontdesk.calls import tasks as call_tasks  # noqa: F401 (registers the job handlers)
 from frontdesk.calls.api import agent_router as web_call_router
 from frontdesk.calls.api import router as calls_router
 from frontdesk.calls.api import voices_router
 from frontdesk.calls.api import web_router as web_call_socket_router
+from frontdesk.campaigns.api import router as campaigns_router
 from frontdesk.conversations.api import contact_router as contact_conversations_router
 from frontdesk.conversations.api import router as conversations_router
 from frontdesk.conversations.public_api import router as public_router
@@ -71,6 +71,7 @@ ROUTERS = (
     public_router,
     web_router,
     calls_router,
+    campaigns_router,
     web_call_router,
     web_call_socket_router,
     voices_router,

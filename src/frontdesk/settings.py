@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     # Voice: how many local transcriptions / syntheses run at once (threads), hosted providers'
     # addresses, and per-minute prices (USD) for a call's cost.
     voice_threads: int = Field(default=2, ge=1, le=64)
+    # Calls a workspace has at once when it sets no limit of its own (queued calls wait).
+    call_concurrency: int = Field(default=10, ge=1, le=10000)
+    twilio_api_url: str = "https://api.twilio.com"
+    # The simulated phone network: scenarios per number (a JSON file), see docs/telephony.md.
+    simulated_scenarios: Path | None = None
     deepgram_url: str = "wss://api.deepgram.com"
     elevenlabs_url: str = "https://api.elevenlabs.io"
     cartesia_url: str = "https://api.cartesia.ai"

@@ -1,6 +1,9 @@
 """Imports every module that registers job handlers, schedules or event subscribers."""
 
 from frontdesk.analysis import tasks as analysis_tasks
+from frontdesk.calls import dialer as call_dialer
+from frontdesk.calls import tasks as call_tasks
+from frontdesk.campaigns import dialing as campaign_dialing
 from frontdesk.conversations import tasks as conversation_tasks
 from frontdesk.crm import gdpr as gdpr_tasks
 from frontdesk.crm import imports as import_tasks
@@ -13,6 +16,9 @@ from frontdesk.webhooks import tasks as webhook_tasks
 
 __all__ = [
     "analysis_tasks",
+    "call_dialer",
+    "call_tasks",
+    "campaign_dialing",
     "conversation_tasks",
     "event_tasks",
     "gdpr_tasks",

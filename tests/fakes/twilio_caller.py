@@ -36,6 +36,7 @@ class TwilioCaller:
     parameters: dict[str, str]
     stream_sid: str = field(default_factory=lambda: "MZ" + uuid.uuid4().hex)
     call_sid: str = field(default_factory=lambda: "CA" + uuid.uuid4().hex)
+    account_sid: str = "AC" + "0" * 32
     media: list[Received] = field(default_factory=list)
     clears: list[float] = field(default_factory=list)
     marks: list[str] = field(default_factory=list)
@@ -60,7 +61,7 @@ class TwilioCaller:
                 "start": {
                     "streamSid": self.stream_sid,
                     "callSid": self.call_sid,
-                    "accountSid": "AC" + "0" * 32,
+                    "accountSid": self.account_sid,
                     "tracks": ["inbound"],
                     "customParameters": self.parameters,
                     "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
@@ -208,7 +209,7 @@ class TwilioCaller:
                     {
                         "event": "stop",
                         "streamSid": self.stream_sid,
-                        "stop": {"accountSid": "AC" + "0" * 32, "callSid": self.call_sid},
+                        "stop": {"accountSid": self.account_sid, "callSid": self.call_sid},
                     }
                 )
                 await self._ws.close()

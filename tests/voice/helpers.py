@@ -65,9 +65,12 @@ class ToneTTS:
 
 
 class ScriptResponder:
-    def __init__(self, reply: str = "Sure.", end_after: int | None = None) -> None:
+    def __init__(
+        self, reply: str = "Sure.", end_after: int | None = None, transfer: str | None = None
+    ) -> None:
         self.reply_text = reply
         self.end_after = end_after
+        self.transfer = transfer
         self.heard_log: list[tuple[int, str, bool]] = []
         self.said_log: list[tuple[str, str]] = []
         self.asked: list[str] = []
@@ -88,6 +91,9 @@ class ScriptResponder:
 
     def wants_end(self, reply_id: int) -> bool:
         return self.end_after is not None and len(self.asked) >= self.end_after
+
+    def transfer_to(self, reply_id: int) -> str | None:
+        return self.transfer if self.asked else None
 
 
 class MemoryTransport:

@@ -6,6 +6,7 @@ import json
 import time
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -129,6 +130,33 @@ def tool_parameters(action: Action) -> dict[str, Any]:
         return {"type": "object", "properties": props, "required": required}
     if action.type == "extract_info":
         return {"type": "object", "properties": {config["identifier"]: _value_schema(config)}}
+    if action.type == "live_transfer" and config.get("phonebook_id"):
+        return {
+            "type": "object",
+            "properties": {
+                "destination": {
+                    "type": "string",
+                    "description": "Who to transfer to: the name of a phone book entry",
+                }
+            },
+        }
+    if action.type == "send_sms":
+        names = [n for n in templates.names(str(config.get("message", ""))) if n != "contact_name"]
+        props = {n: {"type": "string"} for n in names}
+        return {"type": "object", "properties": props, "required": names}
+    if action.type == "real_time_booking":
+        return {
+            "type": "object",
+            "properties": {
+                "start": {
+                    "type": "string",
+                    "description": "The slot to book, YYYY-MM-DD HH:MM in the calendar's time "
+                    "zone; leave out to get the free slots",
+                },
+                "date": {"type": "string", "description": "YYYY-MM-DD: free slots of that day"},
+                "title": {"type": "string", "description": "What the meeting is about"},
+            },
+        }
     return {"type": "object", "properties": {}}
 
 
@@ -180,6 +208,40 @@ async def run_custom_http(
     return ok, result, None if ok else f"HTTP {response.status_code}"
 
 
+async def _dry_run(
+    session: AsyncSession, action: Action, values: Mapping[str, Any]
+) -> tuple[bool, dict[str, Any], str | None]:
+    """What a transfer, a text or a booking would do, without doing it."""
+    from frontdesk.actions import booking
+    from frontdesk.engine.tools import transfer_target
+
+    if action.type == "live_transfer":
+        number, why = await transfer_target(session, action, values.get("destination"))
+        return (
+            number is not None,
+            {"transfer_to": number, "message": action.config.get("message")},
+            why,
+        )
+    if action.type == "send_sms":
+        body, missing = templates.render(str(action.config.get("message", "")), values)
+        if missing:
+            return False, {"missing_variables": missing}, f"give values for {', '.join(missing)}"
+        to = action.config.get("phone_number") or values.get("phone_number")
+        return True, {"to": to, "body": body, "sent": False}, None
+    calendar = booking.Calendar.of(action)
+    now = datetime.now(UTC)
+    if values.get("start"):
+        start = booking.parse_start(str(values["start"]), calendar)
+        if start is None:
+            return False, {}, f"'{values['start']}' is not a date and time like 2026-03-02 10:30"
+        free = await booking.free_slots(
+            session, action, now, start.astimezone(calendar.zone).date()
+        )
+        return True, {"available": start in free, "starts_at": calendar.local(start)}, None
+    offered = await booking.offer(session, action, now, None)
+    return offered.ok, offered.result, offered.error
+
+
 async def run(
     session: AsyncSession,
     scope: WorkspaceScope,
@@ -187,7 +249,8 @@ async def run(
     data: schemas.RunRequest,
     http: httpx.AsyncClient,
 ) -> schemas.RunResult:
-    """Run an action once, outside a conversation."""
+    """Run an action once, outside a conversation: an HTTP call is made; a transfer, a text or
+    a booking is a dry run (what would happen)."""
     action = await get(session, scope, action_id)
     values = {v.key: v.value for v in data.variables}
     started = time.perf_counter()
@@ -203,10 +266,7 @@ async def run(
         else:
             ok, result, error = False, {}, f"give a value for {identifier}"
     else:
-        raise Conflict(
-            f"A {action.type} action runs during a call or conversation only",
-            "ACTION_NEEDS_CONVERSATION",
-        )
+        ok, result, error = await _dry_run(session, action, values)
     return schemas.RunResult(
         action_id=action.id,
         name=action.name,

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 
 from frontdesk.auth.dependencies import InboxAuth, ReadAuth, authenticate
 from frontdesk.auth.security import decode_call_token, verify_path
-from frontdesk.calls import live, schemas
+from frontdesk.calls import live, outbound, schemas
 from frontdesk.calls import service as call_service
 from frontdesk.calls.models import Call
 from frontdesk.db.session import Session
@@ -55,6 +55,16 @@ async def list_calls(
         end_date=end_date,
     )
     return Page.of([call_service.to_schema(c) for c in items], total, pagination)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_call(
+    data: schemas.CallCreate, auth: InboxAuth, session: Session
+) -> schemas.CallQueued:
+    """Call someone: the call is queued and dialed as soon as the workspace has a free line;
+    `prompt` and `greeting` replace the agent's for this call only."""
+    call, eta = await outbound.queue_outbound(session, auth, scope_of(auth), data)
+    return schemas.CallQueued(call_id=call.id, eta=eta)
 
 
 @router.get("/{call_id}")

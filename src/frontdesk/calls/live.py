@@ -124,6 +124,7 @@ async def run_call(
         direction=direction,
         recording_path=recording,
         connected_at=connected_at,
+        on_transfer=lambda number: _transfer(state, call_id, number),
     )
     _LIVE[call_id] = session
     reader = asyncio.create_task(run_transport(session))
@@ -138,6 +139,23 @@ async def run_call(
         _LIVE.pop(call_id, None)
         reader.cancel()
     await _record(sessionmaker, call_id, outcome)
+
+
+async def _transfer(state: Any, call_id: uuid.UUID, number: str) -> None:
+    """Hand a live phone call to another number through its phone network."""
+    from frontdesk.telephony import registry
+
+    async with state.sessionmaker() as db:
+        call = await db.get_one(Call, call_id)
+        if call.direction == "web" or call.provider in ("web", "local"):
+            raise RuntimeError("a browser or local call cannot be transferred to a phone")
+        if not call.provider_call_id:
+            raise RuntimeError("the phone network has not identified this call yet")
+        workspace = await db.get_one(Workspace, call.workspace_id)
+        call.extra = {**(call.extra or {}), "transferred_to": number}
+        await db.commit()
+    provider = registry.provider_for(workspace, state.sessionmaker, state.http)
+    await provider.transfer(call.provider_call_id, number)
 
 
 async def _record(sessionmaker: Any, call_id: uuid.UUID, outcome: Outcome) -> None:

@@ -33,7 +33,10 @@ class Call(Model):
     contact_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("contacts.id", ondelete="SET NULL"), index=True
     )
-    campaign_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    recipient_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     direction: Mapped[str] = mapped_column(String(10))  # inbound | outbound | web
     provider: Mapped[str] = mapped_column(String(20))  # twilio | simulated | web | local
     provider_call_id: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -67,3 +70,6 @@ class Call(Model):
     extra: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDoc, default=dict)
     # The process that holds the live call's audio (for hang-up requests from elsewhere).
     node: Mapped[str | None] = mapped_column(String(100))
+    # Outbound: a queued call is dialed from `dial_at` on, when the workspace has room.
+    dial_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    dial_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -35,6 +35,7 @@ class EngineResponder:
         self.prompt_override = prompt_override
         self._messages: dict[int, asyncio.Future[uuid.UUID | None]] = {}
         self._ends: set[int] = set()
+        self._transfers: dict[int, str] = {}
 
     def _slot(self, reply_id: int) -> asyncio.Future[uuid.UUID | None]:
         return self._messages.setdefault(reply_id, asyncio.get_running_loop().create_future())
@@ -68,6 +69,8 @@ class EngineResponder:
                             message_id = item.message.id
                             if item.ended:
                                 self._ends.add(reply_id)
+                            if item.transfer_to:
+                                self._transfers[reply_id] = item.transfer_to
                 except AppError as exc:
                     # The model is down: the caller hears an apology rather than silence.
                     log.warning("voice_reply_failed", code=exc.code, error=exc.message)
@@ -112,3 +115,6 @@ class EngineResponder:
 
     def wants_end(self, reply_id: int) -> bool:
         return reply_id in self._ends
+
+    def transfer_to(self, reply_id: int) -> str | None:
+        return self._transfers.get(reply_id)

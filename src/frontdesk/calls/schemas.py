@@ -3,9 +3,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from frontdesk.kit.schemas import Schema
+from pydantic import EmailStr, Field, StringConstraints, field_validator
+
+from frontdesk.kit.phone import PhoneNumber
+from frontdesk.kit.schemas import Input, Schema
+from frontdesk.tenancy.schemas import TimeZone
 
 CallStatus = Literal[
     "queued",
@@ -95,3 +99,41 @@ class Voice(Schema):
     language: str
     gender: str | None
     provider: str
+
+
+Variable = str | int | float | bool
+
+
+class CallCreate(Input):
+    """An outbound call: dialed as soon as the workspace has a free line."""
+
+    agent_id: uuid.UUID
+    phone: PhoneNumber
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    custom_variables: dict[str, Variable] | None = Field(
+        default=None,
+        description="Values for the prompt's {{variables}}: an object, or a list of {key, value}",
+    )
+    prompt: Annotated[str, Field(max_length=50_000)] | None = None
+    greeting: Annotated[str, Field(max_length=2000)] | None = None
+    lead_email: EmailStr | None = None
+    lead_timezone: TimeZone | None = None
+    from_number: PhoneNumber | None = None
+
+    @field_validator("custom_variables", mode="before")
+    @classmethod
+    def _pairs(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            out = {}
+            for item in value:
+                if not isinstance(item, dict) or "key" not in item or "value" not in item:
+                    raise ValueError("each custom variable is an object with key and value")
+                out[str(item["key"])] = item["value"]
+            return out
+        return value
+
+
+class CallQueued(Schema):
+    call_id: uuid.UUID
+    status: Literal["queued"] = "queued"
+    eta: int = Field(description="Seconds until the call is expected to be dialed")

@@ -14,7 +14,7 @@ from frontdesk.agents.models import Agent
 from frontdesk.audit import service as audit_service
 from frontdesk.auth.context import AuthContext
 from frontdesk.auth.security import issue_call_token, sign_path
-from frontdesk.calls import schemas
+from frontdesk.calls import progress, schemas
 from frontdesk.calls.models import Call
 from frontdesk.conversations import schemas as conversation_schemas
 from frontdesk.conversations import service as conversation_service
@@ -37,6 +37,7 @@ WEB_CALL_TOKEN_SECONDS = 600
 STREAM_TOKEN_SECONDS = 3600
 RECORDING_LINK_SECONDS = 3600
 LIVE_STATUSES = ("queued", "initiated", "in_progress", "paused")
+SIMULATED_FROM = "+15550100000"  # the caller id of the simulated network
 
 
 def recordings_dir() -> Path:
@@ -188,7 +189,11 @@ async def open_call(
         extra={},
     )
     session.add(call)
-    conversation.extra = {**(conversation.extra or {}), "call_id": str(call.id)}
+    conversation.extra = {
+        **(conversation.extra or {}),
+        "call_id": str(call.id),
+        "call_direction": direction,
+    }
     await session.flush()
     voice = agent.voice or {}
     providers.warm_up(voice.get("stt_provider", "local"), voice.get("tts_provider", "local"))
@@ -256,6 +261,7 @@ async def finish(session: AsyncSession, call: Call, outcome: Outcome) -> None:
         await conversation_service.end(session, conversation, outcome.end_reason, analyze=False)
     await session.flush()
     await _emit(session, call, "call.ended")
+    await progress.after_call(session, call)
     await job_service.enqueue(
         session,
         ANALYZE_JOB,
@@ -275,6 +281,7 @@ async def fail(session: AsyncSession, call: Call, detail: str) -> None:
     call.end_time = datetime.now(UTC)
     await session.flush()
     await _emit(session, call, "call.ended")
+    await progress.after_call(session, call)
 
 
 # -- reading ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from frontdesk.agents import models as agent_models
 from frontdesk.audit import models as audit_models
 from frontdesk.auth import models as auth_models
 from frontdesk.calls import models as call_models
+from frontdesk.campaigns import models as campaign_models
 from frontdesk.conversations import models as conversation_models
 from frontdesk.crm import models as crm_models
 from frontdesk.db.base import Base
@@ -27,6 +28,7 @@ __all__ = [
     "audit_models",
     "auth_models",
     "call_models",
+    "campaign_models",
     "crm_models",
     "event_models",
     "idempotency",

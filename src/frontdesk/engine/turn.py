@@ -10,7 +10,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -18,20 +17,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.actions import service as action_service
-from frontdesk.actions.models import Action
 from frontdesk.agents import service as agent_service
 from frontdesk.agents.models import Agent
 from frontdesk.conversations import search as message_search
 from frontdesk.conversations.models import Conversation, Message
 from frontdesk.crm import memory as memory_service
 from frontdesk.crm.models import Contact
-from frontdesk.engine import prompt
+from frontdesk.engine import prompt, tools
 from frontdesk.llm import base as llm
 from frontdesk.llm import registry
 from frontdesk.tenancy.scope import system_scope
 
 MAX_TOOL_ROUNDS = 3
-DEFAULT_TOOL_TIMEOUT = 10.0
 
 
 @dataclass
@@ -43,6 +40,7 @@ class Token:
 class Done:
     message: Message
     ended: bool = False
+    transfer_to: str | None = None
 
 
 @dataclass
@@ -53,66 +51,8 @@ class _Turn:
     first_token_ms: float | None = None
     executed: list[dict[str, Any]] = field(default_factory=list)
     end: bool = False
+    transfer_to: str | None = None  # a call to hand over once the reply has been spoken
     stopped: bool = False
-
-
-def _tools(actions: list[Action]) -> list[llm.ToolSpec]:
-    return [
-        llm.ToolSpec(
-            a.name,
-            a.description or a.config.get("condition") or f"{a.type} action",
-            action_service.tool_parameters(a),
-        )
-        for a in actions
-        if a.type in ("custom_http", "extract_info", "end_call")
-    ]
-
-
-async def _run_tool(
-    action: Action, call: llm.ToolCall, http: httpx.AsyncClient, conversation: Conversation
-) -> tuple[str, dict[str, Any]]:
-    """Run one tool call; returns what to tell the model and the record of the run."""
-    started = time.perf_counter()
-    ok: bool = False
-    result: dict[str, Any] = {}
-    error: str | None = None
-    timeout = float(action.config.get("failure_timeout", DEFAULT_TOOL_TIMEOUT))
-    try:
-        async with asyncio.timeout(timeout + 1):
-            if action.type == "custom_http":
-                values = {**(conversation.custom_variables or {}), **call.arguments}
-                ok, result, error = await action_service.run_custom_http(
-                    http, action.config, values
-                )
-            elif action.type == "extract_info":
-                identifier = action.config["identifier"]
-                value = call.arguments.get(identifier)
-                ok = value is not None
-                result = {identifier: value} if ok else {}
-                error = None if ok else f"no value for {identifier}"
-                if ok:
-                    conversation.custom_variables = {
-                        **(conversation.custom_variables or {}),
-                        identifier: value,
-                    }
-            elif action.type == "end_call":
-                ok, result = True, {"end": True}
-    except TimeoutError:
-        error = f"timed out after {timeout:g} s"
-    record = {
-        "id": call.id,
-        "action_id": str(action.id),
-        "name": action.name,
-        "type": action.type,
-        "arguments": call.arguments,
-        "ok": ok,
-        "result": result,
-        "error": error,
-        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-        "at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-    }
-    told = json.dumps({"ok": ok, "result": result, "error": error})[:4000]
-    return told, record
 
 
 async def respond(
@@ -158,6 +98,7 @@ async def respond(
         session, scope, await agent_service.action_ids(session, agent.id)
     )
     by_name = {a.name: a for a in actions}
+    tool_context = tools.ToolContext(session, http, conversation, contact)
     provider = registry.provider_for(agent.llm or {}, agent_service.api_key_of(agent))
     settings = agent.llm or {}
     turn = _Turn()
@@ -186,7 +127,7 @@ async def respond(
             model=settings.get("model"),
             temperature=float(settings.get("temperature", 0.3)),
             max_tokens=int(settings.get("max_tokens", 256)),
-            tools=_tools(actions),
+            tools=tools.specs(actions),
         )
         calls: list[llm.ToolCall] = []
         round_text: list[str] = []
@@ -228,11 +169,13 @@ async def respond(
             if action is None:
                 told = json.dumps({"ok": False, "error": f"no tool named {call.name}"})
             else:
-                told, record = await _run_tool(action, call, http, conversation)
+                told, record = await tools.run(tool_context, action, call)
                 turn.executed.append(record)
                 turn.end = turn.end or (action.type == "end_call" and record["ok"])
+                if action.type == "live_transfer" and record["ok"]:
+                    turn.transfer_to = record["result"].get("transfer_to")
             messages.append(llm.Message("tool", told, tool_call_id=call.id))
-        if turn.end and not turn.text:
+        if (turn.end or turn.transfer_to) and not turn.text:
             end_message = next(
                 (by_name[c.name].config.get("message") for c in calls if c.name in by_name), None
             )
@@ -272,7 +215,7 @@ async def respond(
     if turn.executed:
         conversation.executed_actions = [*(conversation.executed_actions or []), *turn.executed]
     await session.flush()
-    yield Done(message, ended=turn.end)
+    yield Done(message, ended=turn.end, transfer_to=turn.transfer_to)
 
 
 async def suggest(session: AsyncSession, conversation: Conversation) -> str:

@@ -12,10 +12,9 @@ from sqlalchemy import select
 
 from frontdesk.agents.models import Agent
 from frontdesk.auth.security import decode_call_token, issue_call_token
-from frontdesk.calls import live
+from frontdesk.calls import live, progress
 from frontdesk.calls import service as call_service
 from frontdesk.calls.models import Call
-from frontdesk.calls.schemas import FINAL_STATUSES
 from frontdesk.errors import AppError, PermissionDenied
 from frontdesk.kit.phone import InvalidPhoneNumber, to_e164
 from frontdesk.telephony import twilio
@@ -97,31 +96,30 @@ async def inbound_call(request: Request) -> Response:
 
 
 @router.post("/status", response_class=Response)
-async def call_status(request: Request) -> Response:
-    """Twilio's status callback: calls that end without our media stream (busy, no answer,
-    failed) get their final status here."""
+async def call_status(request: Request, call_id: uuid.UUID | None = None) -> Response:
+    """Twilio's status callback: a call that ends without reaching our media stream (busy, no
+    answer, failed) gets its final status here. Outbound calls carry `?call_id=`."""
     params = await _form(request)
     sid = params.get("CallSid", "")
     async with request.app.state.sessionmaker() as session:
-        call = await session.scalar(
-            select(Call).where(Call.provider == "twilio", Call.provider_call_id == sid)
-        )
+        if call_id is not None:
+            call = await session.get(Call, call_id)
+        else:
+            call = await session.scalar(
+                select(Call).where(Call.provider == "twilio", Call.provider_call_id == sid)
+            )
         if call is None:
             return Response(status_code=204)
         workspace = await session.get_one(Workspace, call.workspace_id)
         _check_signature(request, params, workspace)
+        if call.provider_call_id is None and sid:
+            call.provider_call_id = sid
         status = twilio.STATUSES.get(params.get("CallStatus", ""))
-        if status is not None and call.status not in FINAL_STATUSES:
-            live_now = live.live_session(call.id) is not None or call.status == "in_progress"
-            if status in FINAL_STATUSES and not live_now:
-                call.status = status
-                if status != "completed":
-                    call.end_call_reason = "error" if status == "failed" else "undefined"
-                duration = params.get("CallDuration")
-                if duration and duration.isdigit():
-                    call.duration = int(duration)
-            elif status == "initiated" and call.status == "queued":
-                call.status = status
+        duration = params.get("CallDuration", "")
+        if status is not None:
+            await progress.report(
+                session, call, status, int(duration) if duration.isdigit() else None
+            )
         await session.commit()
     return Response(status_code=204)
 

@@ -137,6 +137,7 @@ class ReplyEndFrame(ControlFrame, Uninterruptible):
     reply_id: int
     end_call: bool = False
     stopped: bool = False
+    transfer_to: str | None = None  # hand the call to this number once the reply is spoken
 
 
 @dataclass(slots=True)

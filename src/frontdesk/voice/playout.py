@@ -53,6 +53,7 @@ class PlayedReply:
     interrupted: bool
     end_call: bool
     first_audio_at: float | None
+    transfer_to: str | None = None
 
 
 @dataclass
@@ -62,6 +63,7 @@ class _Reply:
     sentences: dict[int, _Sentence] = field(default_factory=dict)
     ended: bool = False  # its ReplyEndFrame arrived
     end_call: bool = False
+    transfer_to: str | None = None
     interrupted: bool = False
     heard_at_interruption: str | None = None
     first_audio_at: float | None = None
@@ -135,6 +137,7 @@ class OutputStage(Stage):
             if reply is not None:
                 reply.ended = True
                 reply.end_call = frame.end_call
+                reply.transfer_to = frame.transfer_to
                 if reply.interrupted or frame.stopped:
                     self._finish(reply)
                 else:
@@ -321,6 +324,7 @@ class OutputStage(Stage):
                     reply.interrupted,
                     reply.end_call and not reply.interrupted,
                     reply.first_audio_at,
+                    None if reply.interrupted else reply.transfer_to,
                 )
             )
 

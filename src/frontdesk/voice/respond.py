@@ -38,6 +38,10 @@ class Responder(Protocol):
         """Whether the reply asked to end the call (the end-call tool)."""
         ...
 
+    def transfer_to(self, reply_id: int) -> str | None:
+        """The number the reply asked to transfer the call to (the live-transfer tool)."""
+        ...
+
 
 class ResponderStage(Stage):
     def __init__(self, state: CallState, responder: Responder) -> None:
@@ -107,6 +111,7 @@ class ResponderStage(Stage):
                         reply_id,
                         end_call=self.responder.wants_end(reply_id),
                         stopped=stop.is_set(),
+                        transfer_to=self.responder.transfer_to(reply_id),
                     )
                 )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +45,7 @@ WAIT_FOR_CALLEE_SECONDS = 3.0  # outbound: how long to wait for "Hello?" before 
 WAIT_FOR_WORDS_SECONDS = 2.5  # ... and after they spoke, for their words to be transcribed
 VOICEMAIL_WINDOW_SECONDS = 20.0
 SETTLE_SECONDS = 10.0  # at the end, how long the engine may take to store the last reply
+TRANSFER_FAILED = "Sorry, I could not transfer your call right now."
 
 
 @dataclass
@@ -103,8 +105,10 @@ class VoiceSession:
         lead_ms: int = 80,
         chunk_ms: int = 20,
         connected_at: datetime | None = None,
+        on_transfer: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.config = config
+        self.on_transfer = on_transfer
         self.transport = transport
         self.direction = direction
         self.state = CallState(transport.in_rate, transport.out_rate)
@@ -346,10 +350,24 @@ class VoiceSession:
         )
         self._heard_tasks.add(task)
         task.add_done_callback(self._heard_tasks.discard)
-        if played.end_call:
+        if played.transfer_to:
+            self.output.spawn(self._transfer(played.transfer_to), "transfer")
+        elif played.end_call:
             self._last_reply_ended_call = True
             detail = "idle_timeout" if played.reason == "idle_goodbye" else "end_call"
             self.end("agent_goodbye", detail)
+
+    async def _transfer(self, number: str) -> None:
+        """Hand the call to `number` (the agent has said its transfer message)."""
+        try:
+            if self.on_transfer is None:
+                raise RuntimeError("this call cannot be transferred")
+            await self.on_transfer(number)
+        except Exception as exc:
+            log.warning("transfer_failed", error=repr(exc))
+            self.responder_stage.say(TRANSFER_FAILED, "transfer_failed")
+            return
+        self.end("transferred", "live_transfer")
 
     def _record_latency(self, played: PlayedReply) -> None:
         timing = self._pending.pop(played.reply_id, None)

@@ -1,0 +1,1 @@
+"""Outbound campaigns: recipients dialed within calling hours, concurrency limits and retries."""
