@@ -61,6 +61,9 @@ class FixedResponder:
     async def said(self, reply_id: int, text: str, reason: str) -> None:
         return None
 
+    async def caller_said(self, text: str) -> None:
+        return None
+
     async def heard(self, reply_id: int, text: str, interrupted: bool) -> None:
         return None
 

@@ -59,6 +59,12 @@ def _serve(host: str, port: int, reload: bool, workers: int = 1, embedded: bool 
     os.environ["FRONTDESK_EMBEDDED_WORKER"] = "true" if embedded else "false"
     get_settings.cache_clear()
     settings = _settings()
+    if "public_url" not in settings.model_fields_set:
+        # Unset: this server's own address (links, Media Streams of the simulated network).
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        os.environ["FRONTDESK_PUBLIC_URL"] = f"http://{shown}:{port}"
+        get_settings.cache_clear()
+        settings = _settings()
     configure_logging(settings)
     _run_migrations(settings)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it; a clean stop exits 0.

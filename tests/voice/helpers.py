@@ -86,6 +86,9 @@ class ScriptResponder:
     async def said(self, reply_id: int, text: str, reason: str) -> None:
         self.said_log.append((reason, text))
 
+    async def caller_said(self, text: str) -> None:
+        return None
+
     async def heard(self, reply_id: int, text: str, interrupted: bool) -> None:
         self.heard_log.append((reply_id, text, interrupted))
 

@@ -136,6 +136,24 @@ async def test_max_duration_ends_the_call() -> None:
     assert 0.7 < outcome.duration_seconds < 1.5
 
 
+async def test_a_machine_talking_on_through_short_pauses_is_detected() -> None:
+    responder = ScriptResponder()
+    # Each utterance alone sounds innocent; together, without a real pause, they are a machine.
+    stt = FixedSTT("Hi, this is Sam.", "Sorry I missed you.", "Leave a message and I'll call back.")
+    session, _ = _session(stt, responder, greeting="Hello!", voicemail_detection=True)
+    task = await _run(session)
+    pieces = [
+        await speech(text, RATE)
+        for text in ("Hi, this is Sam.", "Sorry I missed you.", "I'll call you back.")
+    ]
+    gap = audio.silence(600, RATE)
+    feeding = asyncio.create_task(play(session, gap.join(pieces) + audio.silence(4000, RATE), RATE))
+    outcome = await asyncio.wait_for(task, 15)
+    feeding.cancel()
+    assert (outcome.status, outcome.end_reason) == ("hangup_on_voicemail", "voicemail")
+    assert responder.said_log == []
+
+
 async def test_an_answering_machine_is_hung_up_on_before_the_greeting() -> None:
     responder = ScriptResponder()
     machine = "Hi, you have reached Sam. Please leave a message after the tone."
@@ -157,7 +175,7 @@ async def test_a_person_answering_gets_the_greeting_first() -> None:
     )
     task = await _run(session)
     await play(session, await speech("Hello?", RATE), RATE)
-    await quiet(session, 1.0, RATE)
+    await quiet(session, 2.0, RATE)  # a pause after "Hello?": a person
     session.caller_hung_up()
     await task
     assert responder.said_log == [("greeting", "Hi, this is Ava.")]

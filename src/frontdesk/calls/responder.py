@@ -101,6 +101,16 @@ class EngineResponder:
             if not slot.done():
                 slot.set_result(message_id)
 
+    async def caller_said(self, text: str) -> None:
+        async with self.sessionmaker() as session:
+            conversation = await session.get_one(Conversation, self.conversation_id)
+            await conversation_service.add_customer_message(
+                session,
+                conversation,
+                conversation_schemas.MessageCreate(content=text[:MAX_CALLER_TEXT]),
+            )
+            await session.commit()
+
     async def heard(self, reply_id: int, text: str, interrupted: bool) -> None:
         slot = self._messages.pop(reply_id, None)
         message_id = await slot if slot is not None else None

@@ -41,7 +41,7 @@ class VoiceConfig:
             silence_ms=int(silence or PATIENCE_SILENCE_MS.get(agent.patience_level, 700)),
             min_words_to_interrupt=int(agent.min_words_to_interrupt),
             greeting=greeting,
-            initial_pause_seconds=float(voice.get("initial_pause_seconds", 0.5)),
+            initial_pause_seconds=float(voice.get("initial_pause_seconds") or 0.0),
             send_idle_reminders=bool(agent.send_user_idle_reminders),
             reminder_after_seconds=float(agent.reminder_after_idle_time_seconds),
             reminder_message=agent.reminder_after_idle_message or DEFAULT_REMINDER,
@@ -49,7 +49,11 @@ class VoiceConfig:
             max_duration_seconds=float(max_duration.get("duration_seconds", 1200))
             if max_duration.get("is_enabled")
             else None,
-            voicemail_detection=bool(voice.get("voicemail_detection", direction == "outbound")),
+            voicemail_detection=(
+                direction == "outbound"
+                if voice.get("voicemail_detection") is None
+                else bool(voice["voicemail_detection"])
+            ),
             record=bool(agent.is_recording),
             volume=float(voice.get("volume", 1.0)),
             speed=float(voice.get("speed", 1.0)),

@@ -31,6 +31,10 @@ class Responder(Protocol):
     async def said(self, reply_id: int, text: str, reason: str) -> None:
         """Store a fixed line the agent speaks (greeting, reminder, goodbye)."""
 
+    async def caller_said(self, text: str) -> None:
+        """Store what the caller said when it needs no answer from the engine (the "Hello?"
+        the greeting answers)."""
+
     async def heard(self, reply_id: int, text: str, interrupted: bool) -> None:
         """What the caller actually heard of a reply: the transcript keeps only that."""
 
@@ -86,6 +90,14 @@ class ResponderStage(Stage):
         reply_id, stop = self._begin()
         self.spawn(self._generate(reply_id, text, stop), f"reply-{reply_id}")
         return reply_id
+
+    def note(self, text: str) -> None:
+        """Keep the caller's words in the transcript without answering them."""
+        self.spawn(self._note(text), "note")
+
+    async def _note(self, text: str) -> None:
+        async with self._lock:
+            await self.responder.caller_said(text)
 
     def say(self, text: str, reason: str, end_call: bool = False) -> int:
         """Speak a fixed line (greeting, reminder, goodbye)."""

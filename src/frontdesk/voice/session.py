@@ -43,7 +43,7 @@ from frontdesk.voice.vad import VADStage
 TICK_SECONDS = 0.25
 WAIT_FOR_CALLEE_SECONDS = 3.0  # outbound: how long to wait for "Hello?" before greeting
 WAIT_FOR_WORDS_SECONDS = 2.5  # ... and after they spoke, for their words to be transcribed
-VOICEMAIL_WINDOW_SECONDS = 20.0
+SCREEN_PAUSE_SECONDS = 1.2  # a pause this long after their first words: a person, not a machine
 SETTLE_SECONDS = 10.0  # at the end, how long the engine may take to store the last reply
 TRANSFER_FAILED = "Sorry, I could not transfer your call right now."
 
@@ -154,6 +154,11 @@ class VoiceSession:
         self._user_turns = 0
         self._reminded = False
         self._callee_spoke = False
+        # Outbound with voicemail detection: the greeting waits for the callee's first words.
+        self._screening = config.voicemail_detection
+        self._screen_text = ""
+        self._screen_ms = 0.0
+        self._screen_timer: asyncio.TimerHandle | None = None
         self._idle_goodbye = False
         self._last_user_text = ""
         self._last_reply_ended_call = False
@@ -217,7 +222,7 @@ class VoiceSession:
         return self._ended is not None and self._ended.done()
 
     async def _shut_down(self, status: str, reason: str, detail: str | None) -> Outcome:
-        for timer in (self._tick, self._greeting_timer):
+        for timer in (self._tick, self._greeting_timer, self._screen_timer):
             if timer is not None:
                 timer.cancel()
         # A reply still on its way stops here; the transcript keeps what was heard of it.
@@ -256,17 +261,18 @@ class VoiceSession:
         self._greeting_timer = None
         if self._greeted or self.ended:
             return
-        # With voicemail detection the callee's first words decide (a person is greeted, a
-        # machine hung up on); only if they were not words at all does the greeting go ahead.
+        # While the callee's first words are being screened for a machine, the screening greets;
+        # if what they made was no words at all, the greeting goes ahead after a while.
         waiting_for_words = (
-            self.config.voicemail_detection
+            self._screening
             and self._callee_spoke
             and self.state.clock() - self.state.last_activity_at < WAIT_FOR_WORDS_SECONDS
         )
-        if not at_once and (self.state.user_speaking or waiting_for_words):
+        if not at_once and (self.state.user_speaking or waiting_for_words or self._screen_timer):
             loop = asyncio.get_running_loop()
             self._greeting_timer = loop.call_later(TICK_SECONDS, self._greet)
             return
+        self._screening = False
         self._greeted = True
         if self.config.greeting:
             self.responder_stage.say(self.config.greeting, "greeting")
@@ -313,19 +319,50 @@ class VoiceSession:
         self._last_user_text = frame.text
         self.transcript.append(("human", frame.text))
         self.transport_event({"type": "transcript", "role": "user", "text": frame.text})
-        in_window = self.state.clock() - self._started < VOICEMAIL_WINDOW_SECONDS
-        if self.config.voicemail_detection and self._user_turns == 1 and in_window:
-            why = voicemail.sounds_like_machine(frame.text, frame.speech_ms)
-            if why is not None:
-                self.end("voicemail", why, status="hangup_on_voicemail")
-                return False
+        if self._screening:
+            if self.config.greeting:  # else the screened words go to the engine together
+                self.responder_stage.note(frame.text)
+            return self._screen(frame)
         if not self._greeted:
+            self.responder_stage.note(frame.text)
             # The caller spoke first ("Hello?"): answer with the greeting.
             if self._greeting_timer is not None:
                 self._greeting_timer.cancel()
             self._greet(at_once=True)
             return False
         return True
+
+    def _screen(self, frame: TranscriptionFrame) -> bool:
+        """Voicemail detection: the callee's first words, up to their first pause, decide. A
+        person says "Hello?" and waits; a machine talks on (pauses shorter than a second)."""
+        self._screen_text = f"{self._screen_text} {frame.text}".strip()
+        self._screen_ms += frame.speech_ms
+        why = voicemail.sounds_like_machine(self._screen_text, self._screen_ms)
+        if why is not None:
+            self.end("voicemail", why, status="hangup_on_voicemail")
+            return False
+        if self._screen_timer is not None:
+            self._screen_timer.cancel()
+        loop = asyncio.get_running_loop()
+        self._screen_timer = loop.call_later(SCREEN_PAUSE_SECONDS, self._screened)
+        return False
+
+    def _screened(self) -> None:
+        self._screen_timer = None
+        if self.ended:
+            return
+        quiet_for = self.state.clock() - self.state.last_activity_at
+        if self.state.user_speaking or quiet_for < SCREEN_PAUSE_SECONDS:
+            loop = asyncio.get_running_loop()
+            self._screen_timer = loop.call_later(TICK_SECONDS, self._screened)
+            return
+        self._screening = False  # a person: greet them, or answer them without a greeting
+        if self._greeting_timer is not None:
+            self._greeting_timer.cancel()
+        if self.config.greeting:
+            self._greet(at_once=True)
+        else:
+            self.responder_stage.respond(self._screen_text)
 
     def turn_started(self, frame: TranscriptionFrame) -> None:
         self._pending[self.responder_stage.reply_id] = {
