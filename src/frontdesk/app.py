@@ -42,6 +42,7 @@ from frontdesk.settings import Settings, get_settings
 from frontdesk.telephony.api import router as phone_numbers_router
 from frontdesk.telephony.twilio_api import router as twilio_router
 from frontdesk.tenancy.api import members_router, subaccounts_router, workspace_router
+from frontdesk.voice import providers as voice_providers
 from frontdesk.web.api import router as web_router
 from frontdesk.webhooks.api import deliveries_router, webhooks_router
 
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        voice_providers.WARM_UP["enabled"] = True
         await app.state.broker.start()
         background: Background | None = None
         if settings.embedded_worker:

@@ -133,10 +133,12 @@ async def enqueue_dial(session: AsyncSession, call: Call) -> None:
     )
 
 
-async def dispatch_family(session: AsyncSession, root_id: uuid.UUID) -> int:
-    """Claim and queue for dialing what fits now; returns how many calls were started."""
+async def dispatch_family(session: AsyncSession, workspace_id: uuid.UUID) -> int:
+    """Claim and queue for dialing what fits now in the workspace's family (the agency and
+    its subaccounts); returns how many calls were started."""
     from frontdesk.campaigns import dialing
 
+    root_id = await family_root(session, workspace_id)
     now = get_clock().now()
     capacity, family = await _capacity(session, root_id)
     started = 0

@@ -102,7 +102,7 @@ async def _due(
         (
             await session.scalars(
                 pending.where(CampaignRecipient.next_attempt_at <= now)
-                .order_by(CampaignRecipient.next_attempt_at, CampaignRecipient.id)
+                .order_by(CampaignRecipient.next_attempt_at, CampaignRecipient.created_at)
                 .limit(limit)
             )
         ).all()

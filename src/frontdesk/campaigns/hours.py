@@ -24,12 +24,21 @@ def is_open(hours: dict[str, Any] | None, zone: str, now: datetime) -> bool:
     return _clock(window["start"]) <= local.time() < _clock(window["end"])
 
 
+def _exists(moment: datetime) -> bool:
+    return moment.astimezone(UTC).astimezone(moment.tzinfo).replace(tzinfo=None) == (
+        moment.replace(tzinfo=None)
+    )
+
+
 def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """The UTC moment of a local wall-clock time; a time skipped by a DST change moves on."""
+    """The UTC moment of a local wall-clock time. A time skipped by a daylight-saving change
+    becomes the first moment after the gap (02:30 on a day that jumps from 02:00 to 03:00 is
+    03:00)."""
     candidate = datetime.combine(day, at, tzinfo=zone)
-    round_trip = candidate.astimezone(UTC).astimezone(zone)
-    if round_trip.replace(tzinfo=None) != candidate.replace(tzinfo=None):
-        candidate = round_trip  # it did not exist: the first moment after the gap
+    for _ in range(180):  # gaps are an hour, rarely two
+        if _exists(candidate):
+            break
+        candidate = (candidate + timedelta(minutes=1)).replace(second=0, microsecond=0)
     return candidate.astimezone(UTC)
 
 

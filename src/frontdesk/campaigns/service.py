@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import phonenumbers
@@ -152,7 +152,8 @@ async def add_recipients(
                 "status": "pending",
                 "attempts": 0,
                 "next_attempt_at": start,
-                "created_at": now,
+                # Distinct times keep the order given: recipients are called in that order.
+                "created_at": now + timedelta(microseconds=len(rows)),
                 "updated_at": now,
             }
         )

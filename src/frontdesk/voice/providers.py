@@ -130,6 +130,7 @@ def tts_for(config: VoiceConfig, keys: ProviderKeys, http: httpx.AsyncClient) ->
 
 
 _warming: set[str] = set()
+WARM_UP = {"enabled": False}  # a server turns it on: a short-lived process has no use for it
 
 
 def warm_up(stt_provider: str, tts_provider: str) -> None:
@@ -137,6 +138,8 @@ def warm_up(stt_provider: str, tts_provider: str) -> None:
     first call does not wait seconds for them; called as a call is being set up."""
     import threading
 
+    if not WARM_UP["enabled"]:
+        return
     from frontdesk.voice.vad import Silero
 
     wanted = {"silero"}
@@ -162,7 +165,8 @@ def warm_up(stt_provider: str, tts_provider: str) -> None:
         except Exception as exc:  # the call itself will report what is missing
             log.warning("voice_warm_up_failed", error=repr(exc))
 
-    threading.Thread(target=load, name="voice-warm-up", daemon=True).start()
+    # Not a daemon: native code must not be torn down mid-load when the process exits.
+    threading.Thread(target=load, name="voice-warm-up").start()
 
 
 async def list_voices(keys: ProviderKeys, http: httpx.AsyncClient) -> list[Voice]:
