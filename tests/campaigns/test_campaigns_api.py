@@ -60,7 +60,8 @@ async def test_recipients_from_numbers_a_phonebook_and_contacts(
     )
     assert created.status_code == 201, created.text
     body = created.json()
-    assert body["status"] == "draft" and body["recipient_count"] == 4  # one duplicate dropped
+    assert body["status"] == "draft"
+    assert body["recipient_count"] == 4
     recipients = (
         await client.get(f"/v1/campaigns/{body['id']}/recipients", headers=owner.headers)
     ).json()["items"]
@@ -69,7 +70,8 @@ async def test_recipients_from_numbers_a_phonebook_and_contacts(
     assert zones["+12125550102"] == "America/New_York"
     assert zones["+442071838750"] == "Europe/London"
     named = {r["phone_number"]: r["name"] for r in recipients}
-    assert named["+14155550111"] == "Dana Lee" and named["+442071838750"] == "London office"
+    assert named["+14155550111"] == "Dana Lee"
+    assert named["+442071838750"] == "London office"
     added = await client.post(
         f"/v1/campaigns/{body['id']}/recipients",
         headers=owner.headers,
@@ -83,7 +85,8 @@ async def test_bad_input_is_refused_with_reasons(
 ) -> None:
     sam = await agent(client, owner)
     bad_number = await campaign(client, owner, sam["id"], phone_numbers=["+1415", "+14155550101"])
-    assert bad_number.status_code == 400 and bad_number.json()["code"] == "VALIDATION_ERROR"
+    assert bad_number.status_code == 400
+    assert bad_number.json()["code"] == "VALIDATION_ERROR"
     backwards = await campaign(
         client,
         owner,
@@ -109,7 +112,8 @@ async def test_bad_input_is_refused_with_reasons(
     assert other.status_code == 404
     no_phone = (await client.post("/v1/contacts", headers=owner.headers, json={"name": "Y"})).json()
     without = await campaign(client, owner, sam["id"], contact_ids=[no_phone["id"]])
-    assert without.status_code == 400 and without.json()["code"] == "CONTACT_WITHOUT_PHONE"
+    assert without.status_code == 400
+    assert without.json()["code"] == "CONTACT_WITHOUT_PHONE"
 
 
 async def test_launch_refusals_say_why(client: httpx.AsyncClient, owner: Account) -> None:
@@ -125,7 +129,8 @@ async def test_launch_refusals_say_why(client: httpx.AsyncClient, owner: Account
     assert disabled.json()["details"]["reasons"] == ["agent_disabled"]
     await client.patch(f"/v1/agents/{sam['id']}", headers=owner.headers, json={"enabled": True})
     launched = await client.post(f"/v1/campaigns/{ready['id']}/launch", headers=owner.headers)
-    assert launched.status_code == 200 and launched.json()["status"] == "active"
+    assert launched.status_code == 200
+    assert launched.json()["status"] == "active"
     again = await client.post(f"/v1/campaigns/{ready['id']}/launch", headers=owner.headers)
     assert again.json()["details"]["reasons"] == ["not_draft"]
 
@@ -139,18 +144,21 @@ async def test_states_pause_resume_cancel_and_edits(
     assert (await client.post(f"{url}/pause", headers=owner.headers)).status_code == 409
     await client.post(f"{url}/launch", headers=owner.headers)
     moved = await client.patch(url, headers=owner.headers, json={"from_number": "+14155550199"})
-    assert moved.status_code == 409 and moved.json()["code"] == "CAMPAIGN_NOT_DRAFT"
+    assert moved.status_code == 409
+    assert moved.json()["code"] == "CAMPAIGN_NOT_DRAFT"
     faster = await client.patch(url, headers=owner.headers, json={"max_concurrent_calls": 5})
     assert faster.json()["max_concurrent_calls"] == 5
     paused = await client.post(f"{url}/pause", headers=owner.headers)
-    assert paused.json()["status"] == "paused" and paused.json()["paused_at"]
+    assert paused.json()["status"] == "paused"
+    assert paused.json()["paused_at"]
     assert (await client.delete(url, headers=owner.headers)).json()["code"] == "CAMPAIGN_ACTIVE"
     resumed = await client.post(f"{url}/resume", headers=owner.headers)
     assert resumed.json()["status"] == "active"
     cancelled = await client.post(f"{url}/cancel", headers=owner.headers)
     assert cancelled.json()["status"] == "cancelled"
     stats = (await client.get(f"{url}/stats", headers=owner.headers)).json()
-    assert stats["by_status"] == {"cancelled": 1} and stats["completion_rate"] == 1.0
+    assert stats["by_status"] == {"cancelled": 1}
+    assert stats["completion_rate"] == 1.0
     assert (await client.post(f"{url}/resume", headers=owner.headers)).status_code == 409
     assert (await client.delete(url, headers=owner.headers)).status_code == 204
 

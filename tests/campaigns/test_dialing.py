@@ -92,8 +92,11 @@ async def test_a_campaign_is_dialed_within_its_limit_retried_and_completed(
     stats = (await client.get(f"/v1/campaigns/{created['id']}/stats", headers=owner.headers)).json()
     assert stats["status"] == "completed"
     assert stats["by_status"] == {"busy": 1, "completed": 1, "no_answer": 2}
-    assert stats["attempts"] == 5 and stats["calls"] == 5 and stats["in_flight"] == 0
-    assert stats["completion_rate"] == 1.0 and stats["answer_rate"] == 0.25
+    assert stats["attempts"] == 5
+    assert stats["calls"] == 5
+    assert stats["in_flight"] == 0
+    assert stats["completion_rate"] == 1.0
+    assert stats["answer_rate"] == 0.25
     completed = await session.scalar(
         select(func.count()).where(
             Event.workspace_id == owner.workspace.id, Event.type == "campaign.completed"

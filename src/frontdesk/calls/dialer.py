@@ -161,6 +161,7 @@ async def dispatch_family(session: AsyncSession, workspace_id: uuid.UUID) -> int
             next_due.append(queued_later)
     if next_due:
         await request_dispatch(session, root_id, at=max(min(next_due), now + timedelta(seconds=1)))
+    await session.flush()
     return started
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,6 +14,7 @@ from frontdesk.calls import dialer, schemas
 from frontdesk.calls.models import Call
 from frontdesk.calls.service import SIMULATED_FROM, contact_for_phone, open_call
 from frontdesk.errors import AppError
+from frontdesk.jobs.clock import get_clock
 from frontdesk.settings import get_settings
 from frontdesk.telephony.models import PhoneNumber
 from frontdesk.tenancy.models import Workspace
@@ -80,7 +80,7 @@ async def queue_outbound(
         greeting_override=data.greeting,
         status="queued",
     )
-    now = datetime.now(UTC)
+    now = get_clock().now()
     call.dial_at, call.lead_name = now, data.name
     call.extra = {
         **(call.extra or {}),

@@ -51,6 +51,7 @@ class _Turn:
     first_token_ms: float | None = None
     executed: list[dict[str, Any]] = field(default_factory=list)
     end: bool = False
+    handover: bool = False  # a live transfer: to a number (a call) or to people (a chat)
     transfer_to: str | None = None  # a call to hand over once the reply has been spoken
     stopped: bool = False
 
@@ -173,13 +174,16 @@ async def respond(
                 turn.executed.append(record)
                 turn.end = turn.end or (action.type == "end_call" and record["ok"])
                 if action.type == "live_transfer" and record["ok"]:
+                    turn.handover = True
                     turn.transfer_to = record["result"].get("transfer_to")
             messages.append(llm.Message("tool", told, tool_call_id=call.id))
-        if (turn.end or turn.transfer_to) and not turn.text:
+        if turn.end or turn.handover:
+            # The conversation is ending or going to a person: the action's own words close
+            # the reply when the model wrote none, and the model is not asked again.
             end_message = next(
                 (by_name[c.name].config.get("message") for c in calls if c.name in by_name), None
             )
-            if end_message:
+            if end_message and not turn.text:
                 turn.text.append(end_message)
                 yield Token(end_message)
             break
