@@ -16,8 +16,10 @@ from frontdesk.calls.models import Call
 from frontdesk.campaigns import hours
 from frontdesk.campaigns.models import CampaignRecipient
 from frontdesk.events.models import Event
+from frontdesk.jobs import service as job_service
 from frontdesk.jobs.clock import ManualClock
 from frontdesk.jobs.models import Job
+from frontdesk.jobs.worker import Worker
 from frontdesk.tenancy.roles import Role
 from tests.campaigns.test_campaigns_api import ALWAYS, agent, campaign
 from tests.fixtures.factories import Account, make_account, make_workspace
@@ -193,3 +195,45 @@ def test_calling_hours_across_daylight_saving_changes() -> None:
     assert not hours.is_open(window, "America/New_York", datetime(2026, 11, 1, 11, tzinfo=UTC))
     assert hours.is_open(None, "Asia/Tokyo", before)  # no hours: any time
     assert ALWAYS["days"] == [1, 2, 3, 4, 5, 6, 7]
+
+
+async def test_calls_whose_process_died_are_swept(
+    client: httpx.AsyncClient,
+    owner: Account,
+    session: AsyncSession,
+    clock: ManualClock,
+    worker: Worker,
+) -> None:
+    sam = await agent(client, owner)
+    created = (
+        await campaign(
+            client,
+            owner,
+            sam["id"],
+            phone_numbers=["+14155550101", "+14155550102"],
+            max_concurrent_calls=2,
+        )
+    ).json()
+    await client.post(f"/v1/campaigns/{created['id']}/launch", headers=owner.headers)
+    await dialer.dispatch_family(session, owner.workspace.id)
+    answered, ringing = await _calls(session, created["id"])
+    answered.status, answered.start_time = "in_progress", clock.now()
+    answered.heartbeat_at = clock.now()
+    await session.flush()
+    clock.advance(60)
+    await job_service.enqueue(session, dialer.SWEEP_JOB)
+    await session.commit()
+    await worker.run_until_idle()
+    await session.refresh(answered)
+    assert answered.status == "in_progress"  # its heartbeat is recent enough
+    clock.advance(200)
+    await job_service.enqueue(session, dialer.SWEEP_JOB)
+    await session.commit()
+    await worker.run_until_idle()
+    await session.refresh(answered)
+    await session.refresh(ringing)
+    assert (answered.status, answered.end_detail) == ("failed", "lost")
+    assert (ringing.status, ringing.end_detail) == ("failed", "no_progress")
+    stats = (await client.get(f"/v1/campaigns/{created['id']}/stats", headers=owner.headers)).json()
+    assert stats["by_status"] == {"failed": 2}
+    assert stats["status"] == "completed"

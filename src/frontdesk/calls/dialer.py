@@ -24,6 +24,7 @@ from frontdesk.calls.models import Call
 from frontdesk.jobs import service as job_service
 from frontdesk.jobs.clock import get_clock
 from frontdesk.jobs.registry import NO_RETRY, JobContext, RetryPolicy, job_handler
+from frontdesk.jobs.scheduler import periodic
 from frontdesk.settings import get_settings
 from frontdesk.tenancy.models import Workspace
 
@@ -212,3 +213,57 @@ async def dial(ctx: JobContext, payload: dict[str, Any]) -> None:
         call = await session.get_one(Call, call_id)
         call.provider_call_id = sid
         await session.commit()
+
+
+SWEEP_JOB = "calls.sweep"
+LOST_AFTER = timedelta(seconds=90)  # six missed heartbeats
+UNANSWERED_AFTER = timedelta(minutes=3)  # a dialed call the network never reported on
+
+
+@job_handler(SWEEP_JOB, retry=NO_RETRY, timeout=120)
+async def sweep(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Calls whose process died (no heartbeat) or that the network never reported on end as
+    failed, so their slots and recipients are not held for ever."""
+    from frontdesk.calls import progress
+    from frontdesk.calls.service import to_schema
+    from frontdesk.events import service as event_service
+
+    now = get_clock().now()
+    async with ctx.sessionmaker() as session:
+        lost = (
+            await session.scalars(
+                select(Call).where(
+                    Call.status == "in_progress",
+                    func.coalesce(Call.heartbeat_at, Call.start_time) < now - LOST_AFTER,
+                )
+            )
+        ).all()
+        for call in lost:
+            call.status, call.end_call_reason, call.end_detail = "failed", "error", "lost"
+            call.end_time = now
+            await session.flush()
+            await event_service.emit(
+                session,
+                call.workspace_id,
+                "call.ended",
+                to_schema(call).model_dump(mode="json"),
+                contact_id=call.contact_id,
+            )
+            await progress.after_call(session, call)
+        silent = (
+            await session.scalars(
+                select(Call).where(
+                    Call.status == "initiated",
+                    Call.direction == "outbound",
+                    Call.created_at < now - UNANSWERED_AFTER,
+                )
+            )
+        ).all()
+        for call in silent:
+            await progress.report(session, call, "failed", detail="no_progress")
+        await session.commit()
+    if lost or silent:
+        log.warning("calls_swept", lost=len(lost), unanswered=len(silent))
+
+
+periodic("calls.sweep", "* * * * *", SWEEP_JOB)

@@ -34,6 +34,34 @@ _LIVE: dict[uuid.UUID, VoiceSession] = {}
 HANGUP = "call.hangup"
 
 
+HEARTBEAT_SECONDS = 15
+_heartbeat: asyncio.Task[None] | None = None
+
+
+async def _beat(sessionmaker: Any) -> None:
+    """Mark this process's live calls as alive (one statement for all of them)."""
+    from sqlalchemy import update
+
+    while _LIVE:
+        try:
+            async with sessionmaker() as db:
+                await db.execute(
+                    update(Call)
+                    .where(Call.id.in_(list(_LIVE)))
+                    .values(heartbeat_at=datetime.now(UTC))
+                )
+                await db.commit()
+        except Exception as exc:  # a missed beat; the next one will do
+            log.warning("call_heartbeat_failed", error=repr(exc))
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+def _keep_beating(sessionmaker: Any) -> None:
+    global _heartbeat
+    if _heartbeat is None or _heartbeat.done():
+        _heartbeat = asyncio.get_running_loop().create_task(_beat(sessionmaker))
+
+
 def live_session(call_id: uuid.UUID) -> VoiceSession | None:
     return _LIVE.get(call_id)
 
@@ -127,6 +155,7 @@ async def run_call(
         on_transfer=lambda number: _transfer(state, call_id, number),
     )
     _LIVE[call_id] = session
+    _keep_beating(sessionmaker)
     reader = asyncio.create_task(run_transport(session))
     try:
         outcome = await session.run()

@@ -73,3 +73,5 @@ class Call(Model):
     # Outbound: a queued call is dialed from `dial_at` on, when the workspace has room.
     dial_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     dial_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Refreshed while the call's audio runs; a stale one means its process died.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

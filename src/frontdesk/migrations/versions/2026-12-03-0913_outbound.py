@@ -224,6 +224,9 @@ def upgrade() -> None:
                 "dial_started_at", frontdesk.db.types.UTCDateTime(timezone=True), nullable=True
             )
         )
+        batch_op.add_column(
+            sa.Column("heartbeat_at", frontdesk.db.types.UTCDateTime(timezone=True), nullable=True)
+        )
         batch_op.create_index(batch_op.f("ix_calls_dial_at"), ["dial_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_calls_recipient_id"), ["recipient_id"], unique=False)
         batch_op.create_foreign_key(
@@ -240,6 +243,7 @@ def downgrade() -> None:
         batch_op.drop_constraint("fk_calls_campaign_id_campaigns", type_="foreignkey")
         batch_op.drop_index("ix_calls_recipient_id")
         batch_op.drop_index("ix_calls_dial_at")
+        batch_op.drop_column("heartbeat_at")
         batch_op.drop_column("dial_started_at")
         batch_op.drop_column("dial_at")
         batch_op.drop_column("recipient_id")
