@@ -241,3 +241,55 @@ async def test_the_recording_has_both_sides(tmp_path: object) -> None:
     pcm, rate = audio.read_wav(path)  # mixed down: the agent's tone is in it
     assert rate == RATE
     assert audio.rms(pcm) > 100
+
+
+async def test_a_transfer_happens_once_its_message_has_been_spoken() -> None:
+    responder = ScriptResponder("Let me transfer you now.", transfer="+14155550999")
+    transport = MemoryTransport(RATE)
+    handed: list[tuple[str, float]] = []
+
+    async def transfer(number: str) -> None:
+        handed.append((number, transport.audio_seconds()))
+
+    session = VoiceSession(
+        VoiceConfig(silence_ms=300, record=False),
+        transport,
+        FixedSTT("A person, please."),
+        ToneTTS(0.6),
+        responder,
+        on_transfer=transfer,
+    )
+    task = await _run(session)
+    await play(session, await speech("A person, please.", RATE), RATE)
+    feeding = asyncio.create_task(quiet(session, 5.0, RATE))
+    outcome = await asyncio.wait_for(task, 5)
+    feeding.cancel()
+    assert (outcome.end_reason, outcome.end_detail) == ("transferred", "live_transfer")
+    assert handed == [("+14155550999", pytest.approx(0.6, abs=0.03))]  # after all of it
+
+
+async def test_a_failed_transfer_is_apologised_for_and_the_call_goes_on() -> None:
+    responder = ScriptResponder("Let me transfer you now.", transfer="+14155550999")
+
+    async def transfer(number: str) -> None:
+        raise RuntimeError("the line is down")
+
+    transport = MemoryTransport(RATE)
+    session = VoiceSession(
+        VoiceConfig(silence_ms=300, record=False),
+        transport,
+        FixedSTT("A person, please."),
+        ToneTTS(0.3),
+        responder,
+        on_transfer=transfer,
+    )
+    task = await _run(session)
+    await play(session, await speech("A person, please.", RATE), RATE)
+    await quiet(session, 2.0, RATE)
+    session.caller_hung_up()
+    outcome = await task
+    assert outcome.end_reason == "human_pick_up_cut_off"
+    assert (
+        "transfer_failed",
+        "Sorry, I could not transfer your call right now.",
+    ) in responder.said_log

@@ -164,6 +164,7 @@ class VoiceSession:
         self._last_reply_ended_call = False
         self._heard_tasks: set[asyncio.Task[None]] = set()
         self.outcome: Outcome | None = None
+        self._transferring = False
 
     # -- the transport's side -------------------------------------------------------------------
 
@@ -181,7 +182,10 @@ class VoiceSession:
         self.pipeline.feed(DTMFFrame(digit))
 
     def caller_hung_up(self) -> None:
-        if self._last_reply_ended_call:
+        if self._transferring:
+            # The network ends our leg of the call as it hands it over.
+            self.end("transferred", "live_transfer")
+        elif self._last_reply_ended_call:
             self.end("agent_goodbye", "caller_hung_up_after_goodbye")
         elif voicemail.says_goodbye(self._last_user_text):
             self.end("human_goodbye", "caller_hung_up")
@@ -396,11 +400,13 @@ class VoiceSession:
 
     async def _transfer(self, number: str) -> None:
         """Hand the call to `number` (the agent has said its transfer message)."""
+        self._transferring = True
         try:
             if self.on_transfer is None:
                 raise RuntimeError("this call cannot be transferred")
             await self.on_transfer(number)
         except Exception as exc:
+            self._transferring = False
             log.warning("transfer_failed", error=repr(exc))
             self.responder_stage.say(TRANSFER_FAILED, "transfer_failed")
             return
