@@ -31,6 +31,7 @@ from frontdesk.errors import install_error_handlers
 from frontdesk.events.api import router as events_router
 from frontdesk.events.live import create_broker
 from frontdesk.health.api import router as health_router
+from frontdesk.jobs import wakeup
 from frontdesk.jobs.runtime import Background, outbound_http
 from frontdesk.kit.http import HTTPEdgeMiddleware
 from frontdesk.kit.ratelimit import RateLimiter
@@ -88,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         voice_providers.WARM_UP["enabled"] = True
         await app.state.broker.start()
+        if settings.redis_url:
+            wakeup.connect(app.state.broker)
         background: Background | None = None
         if settings.embedded_worker:
             background = Background(

@@ -3,6 +3,7 @@ contact; a dated line in the contact's memory; the result posted to the agent's 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -189,7 +190,10 @@ async def analyze_conversation(
         if (agent.llm or {}).get("provider") == "openai" and customer:
             result = await _llm_analysis(provider, text)
     if result is None:
-        result = classic.analyze(customer, replies, (agent.language if agent else "en"))
+        # CPU work (VADER, YAKE): off the event loop, which may be carrying live calls.
+        result = await asyncio.to_thread(
+            classic.analyze, customer, replies, (agent.language if agent else "en")
+        )
     lead_fields: dict[str, Any] = {}
     scope = system_scope(conversation.workspace_id)
     if agent is not None and provider is not None:

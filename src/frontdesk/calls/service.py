@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,11 @@ from frontdesk.auth.context import AuthContext
 from frontdesk.auth.security import issue_call_token, sign_path
 from frontdesk.calls import progress, schemas
 from frontdesk.calls.models import Call
-from frontdesk.conversations import schemas as conversation_schemas
 from frontdesk.conversations import service as conversation_service
 from frontdesk.conversations.models import Conversation, Message
 from frontdesk.crm import contacts as contact_service
 from frontdesk.crm import gdpr
 from frontdesk.crm.models import Contact
-from frontdesk.crm.schemas import ContactCreate
 from frontdesk.errors import Conflict, NotFound
 from frontdesk.events import service as event_service
 from frontdesk.jobs import service as job_service
@@ -122,16 +121,83 @@ async def contact_for_phone(
     """The workspace's contact with this number, created (as a new lead) when there is none."""
     if not phone:
         return None
-    fields: dict[str, Any] = {"phone_number": phone, "lead_status": "new"}
-    if name:
-        fields["name"] = name
-    existing = await session.scalar(
-        scope.apply(select(Contact), Contact).where(Contact.phone_number == phone).limit(1)
-    )
-    if existing is not None:
-        return existing
-    contact, _ = await contact_service.create(session, None, scope, ContactCreate(**fields))
-    return contact
+    return (await contact_service.for_phones(session, scope.workspace_id, [(phone, name)]))[phone]
+
+
+@dataclass
+class NewCall:
+    """One call to open: who, which way, through what."""
+
+    direction: str
+    provider: str
+    contact: Contact | None
+    phone_from: str | None = None
+    phone_to: str | None = None
+    provider_call_id: str | None = None
+    custom_variables: dict[str, Any] | None = None
+    prompt_override: str | None = None
+    greeting_override: str | None = None
+    status: str = "initiated"
+    campaign_id: uuid.UUID | None = None
+    recipient_id: uuid.UUID | None = None
+    lead_name: str | None = None
+
+
+async def open_calls(
+    session: AsyncSession, scope: WorkspaceScope, agent: Agent, wanted: list[NewCall]
+) -> list[Call]:
+    """Call records with their conversations (channel `voice`): a handful of statements for any
+    number of calls (a campaign's dispatch opens hundreds at once)."""
+    if not agent.enabled:
+        raise Conflict("This agent is disabled; enable it first", "AGENT_DISABLED")
+    calls, conversations = [], []
+    for item in wanted:
+        call_id = uuid.uuid4()
+        conversation = conversation_service.build(
+            scope.workspace_id,
+            agent,
+            "voice",
+            item.contact,
+            item.custom_variables,
+            {"call_id": str(call_id), "call_direction": item.direction},
+        )
+        conversations.append(conversation)
+        calls.append(
+            Call(
+                id=call_id,
+                workspace_id=scope.workspace_id,
+                agent_id=agent.id,
+                conversation_id=conversation.id,
+                contact_id=item.contact.id if item.contact else None,
+                campaign_id=item.campaign_id,
+                recipient_id=item.recipient_id,
+                lead_name=item.lead_name,
+                direction=item.direction,
+                provider=item.provider,
+                provider_call_id=item.provider_call_id,
+                status=item.status,
+                phone_number_from=item.phone_from,
+                phone_number_to=item.phone_to,
+                prompt_variables=dict(item.custom_variables or {}),
+                prompt_override=item.prompt_override,
+                greeting_override=item.greeting_override,
+                emotions=[],
+                key_phrases=[],
+                executed_actions=[],
+                cost_breakdown={},
+                latency={},
+                turns=[],
+                extra={},
+            )
+        )
+    session.add_all(conversations)
+    await session.flush()
+    session.add_all(calls)
+    await session.flush()
+    await conversation_service.started(session, scope.workspace_id, conversations)
+    voice = agent.voice or {}
+    providers.warm_up(voice.get("stt_provider", "local"), voice.get("tts_provider", "local"))
+    return calls
 
 
 async def open_call(
@@ -151,52 +217,25 @@ async def open_call(
     status: str = "initiated",
 ) -> Call:
     """A call record with its conversation (channel `voice`)."""
-    if not agent.enabled:
-        raise Conflict("This agent is disabled; enable it first", "AGENT_DISABLED")
-    conversation, _ = await conversation_service.create(
+    (call,) = await open_calls(
         session,
-        None,
         scope,
-        conversation_schemas.ConversationCreate(
-            agent_id=agent.id,
-            channel="voice",
-            contact_id=contact.id if contact else None,
-            custom_variables=custom_variables,
-        ),
-        greet=False,
+        agent,
+        [
+            NewCall(
+                direction=direction,
+                provider=provider,
+                contact=contact,
+                phone_from=phone_from,
+                phone_to=phone_to,
+                provider_call_id=provider_call_id,
+                custom_variables=custom_variables,
+                prompt_override=prompt_override,
+                greeting_override=greeting_override,
+                status=status,
+            )
+        ],
     )
-    call = Call(
-        id=uuid.uuid4(),
-        workspace_id=scope.workspace_id,
-        agent_id=agent.id,
-        conversation_id=conversation.id,
-        contact_id=contact.id if contact else None,
-        direction=direction,
-        provider=provider,
-        provider_call_id=provider_call_id,
-        status=status,
-        phone_number_from=phone_from,
-        phone_number_to=phone_to,
-        prompt_variables=dict(custom_variables or {}),
-        prompt_override=prompt_override,
-        greeting_override=greeting_override,
-        emotions=[],
-        key_phrases=[],
-        executed_actions=[],
-        cost_breakdown={},
-        latency={},
-        turns=[],
-        extra={},
-    )
-    session.add(call)
-    conversation.extra = {
-        **(conversation.extra or {}),
-        "call_id": str(call.id),
-        "call_direction": direction,
-    }
-    await session.flush()
-    voice = agent.voice or {}
-    providers.warm_up(voice.get("stt_provider", "local"), voice.get("tts_provider", "local"))
     return call
 
 

@@ -13,11 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.agents.models import Agent
 from frontdesk.calls import service as call_service
-from frontdesk.calls.dialer import LIVE, Capacity, enqueue_dial
+from frontdesk.calls.dialer import DIAL_JOB, LIVE, Capacity
 from frontdesk.calls.models import Call
 from frontdesk.campaigns import hours
 from frontdesk.campaigns.models import Campaign, CampaignRecipient
+from frontdesk.crm import contacts as contact_service
 from frontdesk.events import service as event_service
+from frontdesk.jobs import service as job_service
 from frontdesk.jobs.clock import get_clock
 from frontdesk.tenancy.models import Workspace
 from frontdesk.tenancy.scope import system_scope
@@ -74,9 +76,9 @@ async def dial_campaigns(
             campaign.status, campaign.paused_at = "paused", now
             log.warning("campaign_paused_agent_unavailable", campaign_id=str(campaign.id))
             continue
-        for recipient in recipients:
+        if recipients:
             assert agent is not None
-            await _start_call(session, campaign, agent, recipient)
+            await _start_calls(session, campaign, agent, recipients)
         capacity.take(workspace_id, len(recipients))
         started += len(recipients)
         if not recipients and not live:
@@ -134,33 +136,48 @@ async def from_number(session: AsyncSession, campaign: Campaign, agent: Agent) -
     )
 
 
-async def _start_call(
-    session: AsyncSession, campaign: Campaign, agent: Agent, recipient: CampaignRecipient
+async def _start_calls(
+    session: AsyncSession, campaign: Campaign, agent: Agent, recipients: list[CampaignRecipient]
 ) -> None:
+    """Calls for due recipients, with their contacts, conversations and dial jobs: a handful
+    of statements for the whole batch."""
     scope = system_scope(campaign.workspace_id)
-    contact = await call_service.contact_for_phone(
-        session, scope, recipient.phone_number, recipient.name
+    contacts = await contact_service.for_phones(
+        session, campaign.workspace_id, [(r.phone_number, r.name) for r in recipients]
     )
     workspace = await session.get_one(Workspace, campaign.workspace_id)
-    call = await call_service.open_call(
+    caller_id = await from_number(session, campaign, agent) or call_service.SIMULATED_FROM
+    calls = await call_service.open_calls(
         session,
         scope,
         agent,
-        direction="outbound",
-        provider=workspace.telephony_provider,
-        contact=contact,
-        phone_from=await from_number(session, campaign, agent) or call_service.SIMULATED_FROM,
-        phone_to=recipient.phone_number,
-        custom_variables=dict(campaign.custom_variables or {}),
-        status="initiated",
+        [
+            call_service.NewCall(
+                direction="outbound",
+                provider=workspace.telephony_provider,
+                contact=contacts[r.phone_number],
+                phone_from=caller_id,
+                phone_to=r.phone_number,
+                custom_variables=dict(campaign.custom_variables or {}),
+                campaign_id=campaign.id,
+                recipient_id=r.id,
+                lead_name=r.name,
+            )
+            for r in recipients
+        ],
     )
-    call.campaign_id, call.recipient_id, call.lead_name = campaign.id, recipient.id, recipient.name
-    recipient.contact_id = contact.id if contact else None
-    recipient.status = "calling"
-    recipient.attempts += 1
-    recipient.last_call_id = call.id
+    for recipient, call in zip(recipients, calls, strict=True):
+        recipient.contact_id = call.contact_id
+        recipient.status = "calling"
+        recipient.attempts += 1
+        recipient.last_call_id = call.id
     await session.flush()
-    await enqueue_dial(session, call)
+    await job_service.enqueue_many(
+        session,
+        DIAL_JOB,
+        [{"call_id": str(call.id)} for call in calls],
+        workspace_id=campaign.workspace_id,
+    )
 
 
 async def record_outcome(session: AsyncSession, call: Call) -> None:

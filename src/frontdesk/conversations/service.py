@@ -150,6 +150,45 @@ async def create(
     return conversation, messages
 
 
+def build(
+    workspace_id: uuid.UUID,
+    agent: Agent,
+    channel: str,
+    contact: Contact | None,
+    custom_variables: dict[str, Any] | None,
+    extra: dict[str, Any] | None = None,
+) -> Conversation:
+    """A new conversation row, not yet added to a session (for opening many at once)."""
+    now = get_clock().now()
+    return Conversation(
+        id=uuid.uuid4(),
+        workspace_id=workspace_id,
+        agent_id=agent.id,
+        contact_id=contact.id if contact else None,
+        channel=channel,
+        status="active",
+        tags=[],
+        custom_variables=dict(custom_variables or {}),
+        extra=dict(extra or {}),
+        executed_actions=[],
+        unread_count=0,
+        message_count=0,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def started(
+    session: AsyncSession, workspace_id: uuid.UUID, conversations: list[Conversation]
+) -> None:
+    """`conversation.started` for conversations opened together (one insert for all)."""
+    await event_service.emit_many(
+        session,
+        workspace_id,
+        [("conversation.started", _event_data(c), c.contact_id) for c in conversations],
+    )
+
+
 def render_greeting(
     agent: Agent, conversation: Conversation, contact: Contact | None, override: str | None = None
 ) -> str | None:

@@ -15,6 +15,7 @@ from frontdesk.crm import schemas, search
 from frontdesk.crm.models import Contact
 from frontdesk.errors import Conflict
 from frontdesk.events import service as event_service
+from frontdesk.jobs.clock import get_clock
 from frontdesk.kit.pagination import Pagination, paginate
 from frontdesk.tenancy.scope import WorkspaceScope
 
@@ -273,3 +274,53 @@ async def delete(
     await session.delete(contact)
     await session.flush()
     await audit_service.record(session, auth, "contact.delete", "contact", contact_id)
+
+
+async def for_phones(
+    session: AsyncSession, workspace_id: uuid.UUID, people: list[tuple[str, str | None]]
+) -> dict[str, Contact]:
+    """The workspace's contact for each (phone, name); a number nobody has becomes a new lead
+    (one insert and one event insert for all of them)."""
+    phones = list(dict.fromkeys(phone for phone, _ in people))
+    found: dict[str, Contact] = {}
+    for offset in range(0, len(phones), 500):
+        rows = await session.scalars(
+            select(Contact)
+            .where(
+                Contact.workspace_id == workspace_id,
+                Contact.phone_number.in_(phones[offset : offset + 500]),
+            )
+            .order_by(Contact.created_at)
+        )
+        for contact in rows.all():
+            found.setdefault(contact.phone_number or "", contact)
+    now = get_clock().now()
+    created: list[Contact] = []
+    for phone, name in people:
+        if phone in found:
+            continue
+        contact = Contact(
+            id=uuid.uuid4(),
+            workspace_id=workspace_id,
+            tags=[],
+            extra={},
+            created_at=now,
+            updated_at=now,
+        )
+        apply_fields(
+            contact, schemas.ContactCreate(phone_number=phone, name=name, lead_status="new")
+        )
+        found[phone] = contact
+        created.append(contact)
+    if created:
+        session.add_all(created)
+        await session.flush()
+        events: list[tuple[str, dict[str, Any], uuid.UUID | None]] = []
+        for contact in created:
+            payload = event_data(contact)
+            events += [
+                ("contact.created", payload, contact.id),
+                ("lead.created", payload, contact.id),
+            ]
+        await event_service.emit_many(session, workspace_id, events)
+    return found

@@ -12,7 +12,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import frontdesk.tasks  # noqa: F401  (registers handlers and schedules)
-from frontdesk.jobs import scheduler
+from frontdesk.jobs import scheduler, wakeup
 from frontdesk.jobs.worker import Worker
 from frontdesk.settings import Settings
 
@@ -76,6 +76,9 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, background.stop.set)
     try:
+        if settings.redis_url:
+            await broker.start()
+            wakeup.connect(broker)
         background.start()
         await background.stop.wait()
     finally:
