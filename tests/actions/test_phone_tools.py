@@ -290,3 +290,40 @@ async def test_a_text_goes_out_through_twilio(
         "+14155550100",
         "Your code is 1234.",
     )
+
+
+async def test_the_phone_network_inventory(
+    client: httpx.AsyncClient, owner: Account, twilio: FakeTwilio
+) -> None:
+    simulated = await client.get("/v1/phone-numbers/inventory", headers=owner.headers)
+    assert simulated.json() == []
+    twilio.numbers = ["+14155550100", "+14155550177"]
+    await client.patch(
+        "/v1/workspace",
+        headers=owner.headers,
+        json={
+            "telephony": {
+                "provider": "twilio",
+                "twilio_account_sid": twilio.account_sid,
+                "twilio_auth_token": "not-the-right-token",
+            }
+        },
+    )
+    refused = await client.get("/v1/phone-numbers/inventory", headers=owner.headers)
+    assert refused.status_code == 502 and refused.json()["code"] == "TELEPHONY_ERROR"
+    assert "not-the-right-token" not in refused.text
+    await client.patch(
+        "/v1/workspace",
+        headers=owner.headers,
+        json={"telephony": {"twilio_auth_token": twilio.auth_token}},
+    )
+    await client.post(
+        "/v1/phone-numbers",
+        headers=owner.headers,
+        json={"phone_number": "+14155550100", "provider": "twilio"},
+    )
+    listed = (await client.get("/v1/phone-numbers/inventory", headers=owner.headers)).json()
+    assert listed == [
+        {"phone_number": "+14155550100", "added": True},
+        {"phone_number": "+14155550177", "added": False},
+    ]

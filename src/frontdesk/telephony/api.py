@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from frontdesk.auth.dependencies import ReadAuth, WriteAuth
 from frontdesk.db.session import Session
@@ -30,6 +30,17 @@ async def create_phone_number(
     """Add a phone number to the workspace."""
     number = await number_service.create(session, auth, scope_of(auth), data)
     return schemas.PhoneNumber.model_validate(number)
+
+
+@router.get("/inventory")
+async def phone_number_inventory(
+    request: Request, auth: ReadAuth, session: Session
+) -> list[schemas.InventoryNumber]:
+    """The numbers of the workspace's phone network account (Twilio), and whether each is
+    already one of the workspace's numbers. The simulated network has no inventory: any
+    number can be added."""
+    numbers = await number_service.inventory(session, scope_of(auth), request.app.state.http)
+    return [schemas.InventoryNumber(phone_number=n, added=added) for n, added in numbers]
 
 
 @router.get("/{number_id}")

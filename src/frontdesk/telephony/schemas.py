@@ -32,3 +32,8 @@ class PhoneNumberCreate(Input):
 class PhoneNumberUpdate(Input):
     name: Annotated[str, Field(max_length=200)] | None = None
     agent_id: uuid.UUID | None = None
+
+
+class InventoryNumber(Schema):
+    phone_number: str
+    added: bool

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,3 +76,24 @@ async def delete(
     await session.delete(number)
     await session.flush()
     await audit_service.record(session, auth, "phone_number.delete", "phone_number", number_id)
+
+
+async def inventory(
+    session: AsyncSession, scope: WorkspaceScope, http: httpx.AsyncClient
+) -> list[tuple[str, bool]]:
+    """(number, already added) for each number of the workspace's phone network account."""
+    from frontdesk.telephony import registry
+    from frontdesk.tenancy import service as tenancy_service
+
+    workspace = await tenancy_service.get_workspace(session, scope)
+    numbers = await registry.provider_for(workspace, None, http).numbers()
+    added = set(
+        (
+            await session.scalars(
+                scope.apply(select(PhoneNumber.phone_number), PhoneNumber).where(
+                    PhoneNumber.phone_number.in_(numbers)
+                )
+            )
+        ).all()
+    )
+    return [(n, n in added) for n in numbers]
