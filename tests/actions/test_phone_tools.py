@@ -310,7 +310,8 @@ async def test_the_phone_network_inventory(
         },
     )
     refused = await client.get("/v1/phone-numbers/inventory", headers=owner.headers)
-    assert refused.status_code == 502 and refused.json()["code"] == "TELEPHONY_ERROR"
+    assert refused.status_code == 502
+    assert refused.json()["code"] == "TELEPHONY_ERROR"
     assert "not-the-right-token" not in refused.text
     await client.patch(
         "/v1/workspace",

@@ -61,8 +61,8 @@ async def test_a_call_is_queued_with_its_overrides_and_dialed(
 async def test_calls_over_the_limit_wait_in_the_queue(
     client: httpx.AsyncClient, owner: Account, session: AsyncSession, clock: ManualClock
 ) -> None:
-    owner.workspace.concurrency = 2
-    await session.flush()
+    limited = await client.patch("/v1/workspace", headers=owner.headers, json={"concurrency": 2})
+    assert limited.json()["concurrency"] == 2
     sam = await agent(client, owner)
     etas = []
     for i in range(5):

@@ -115,6 +115,10 @@ async def test_an_agency_and_its_subaccounts_share_the_agencys_limit(
     child.concurrency = 10
     child_owner = await make_account(session, Role.owner, workspace=child)
     await session.flush()
+    raised = await client.patch(
+        "/v1/workspace", headers=child_owner.headers, json={"concurrency": 50}
+    )
+    assert raised.status_code == 403 and raised.json()["code"] == "CONCURRENCY_SET_BY_AGENCY"
     for account in (owner, child_owner):
         sam = await agent(client, account)
         created = (

@@ -124,6 +124,9 @@ class Workspace(Schema):
     voice: VoiceDefaults
     voice_providers: VoiceProviders
     telephony: Telephony
+    concurrency: int | None = Field(
+        description="Calls at once (an agency's limit covers its subaccounts too)"
+    )
     conversation_idle_minutes: int
     created_at: datetime
     updated_at: datetime
@@ -137,6 +140,7 @@ class WorkspaceUpdate(Input):
     voice: VoiceDefaults | None = None
     voice_providers: VoiceProvidersUpdate | None = None
     telephony: TelephonyUpdate | None = None
+    concurrency: Annotated[int, Field(ge=1, le=10000)] | None = None
     conversation_idle_minutes: Annotated[int, Field(ge=0, le=7 * 24 * 60)] | None = None
 
 

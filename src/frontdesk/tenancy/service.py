@@ -55,6 +55,7 @@ def to_schema(workspace: Workspace) -> schemas.Workspace:
             twilio_account_sid=workspace.twilio_account_sid,
             twilio_auth_token_set=workspace.twilio_auth_token_encrypted is not None,
         ),
+        concurrency=workspace.concurrency,
         conversation_idle_minutes=workspace.conversation_idle_minutes,
         created_at=workspace.created_at,
         updated_at=workspace.updated_at,
@@ -130,6 +131,13 @@ async def update_workspace(
     if data.voice is not None:
         workspace.voice = data.voice.model_dump(exclude_none=True)
         changed.append("voice")
+    if data.concurrency is not None:
+        if workspace.parent_id is not None:
+            raise PermissionDenied(
+                "A subaccount's call limit is set by its agency", "CONCURRENCY_SET_BY_AGENCY"
+            )
+        workspace.concurrency = data.concurrency
+        changed.append("concurrency")
     if data.voice_providers is not None:
         apply_voice_providers(workspace, data.voice_providers)
         changed.append("voice_providers")
