@@ -118,7 +118,8 @@ async def test_an_agency_and_its_subaccounts_share_the_agencys_limit(
     raised = await client.patch(
         "/v1/workspace", headers=child_owner.headers, json={"concurrency": 50}
     )
-    assert raised.status_code == 403 and raised.json()["code"] == "CONCURRENCY_SET_BY_AGENCY"
+    assert raised.status_code == 403
+    assert raised.json()["code"] == "CONCURRENCY_SET_BY_AGENCY"
     for account in (owner, child_owner):
         sam = await agent(client, account)
         created = (
