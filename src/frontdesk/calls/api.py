@@ -16,6 +16,7 @@ from frontdesk.db.session import Session
 from frontdesk.errors import AppError, NotFound, PermissionDenied, Unauthenticated
 from frontdesk.kit.pagination import Page, PaginationParams
 from frontdesk.kit.phone import PhoneNumber
+from frontdesk.telephony import registry
 from frontdesk.tenancy import service as tenancy_service
 from frontdesk.tenancy.roles import Role
 from frontdesk.tenancy.scope import scope_of
@@ -143,11 +144,9 @@ async def start_web_call(
     call, token, expires_at = await call_service.start_web_call(
         session, auth, scope_of(auth), agent_id
     )
-    base = request.app.state.settings.public_url.rstrip("/")
-    ws_base = "wss" + base[5:] if base.startswith("https") else "ws" + base[4:]
     return schemas.WebCall(
         call_id=call.id,
-        websocket_url=f"{ws_base}/v1/web-calls/{call.id}?token={token}",
+        websocket_url=f"{registry.websocket_base()}/v1/web-calls/{call.id}?token={token}",
         token=token,
         expires_at=expires_at,
     )

@@ -7,7 +7,7 @@ import asyncio
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -45,6 +45,34 @@ def call(
     raise typer.Exit(asyncio.run(_call(settings, agent, pcm, rate, out_dir)))
 
 
+def _report(finished: Any, transport: Any, out_dir: Path) -> None:
+    """Write the agent's audio and the transcript; show both and each turn's latency."""
+    from frontdesk.voice import audio
+
+    agent_wav = out_dir / f"call-{finished.id}-agent.wav"
+    audio.write_wav(agent_wav, bytes(transport.agent), transport.out_rate)
+    transcript = out_dir / f"call-{finished.id}-transcript.txt"
+    transcript.write_text((finished.transcript or "") + "\n")
+    out = Console()
+    out.print(finished.transcript or "(nothing was said)")
+    columns = {
+        "turn": "turn",
+        "latency_ms": "latency ms",
+        "endpointing_ms": "end of speech",
+        "stt_ms": "stt",
+        "llm_first_token_ms": "llm 1st token",
+        "first_sentence_ms": "1st sentence",
+        "tts_first_audio_ms": "tts 1st audio",
+    }
+    table = Table(*columns.values())
+    for turn in finished.turns or []:
+        table.add_row(*(str(turn.get(k)) for k in columns))
+    out.print(table)
+    console.print(
+        f"ended: {finished.end_call_reason}; agent audio {agent_wav}, transcript {transcript}"
+    )
+
+
 async def _call(
     settings: Settings, agent_id: uuid.UUID, pcm: bytes, rate: int, out_dir: Path
 ) -> int:
@@ -56,7 +84,6 @@ async def _call(
     from frontdesk.errors import AppError
     from frontdesk.jobs.runtime import outbound_http
     from frontdesk.tenancy.scope import system_scope
-    from frontdesk.voice import audio
     from frontdesk.voice.transports.file import FileTransport
 
     engine = create_engine(settings)
@@ -89,25 +116,7 @@ async def _call(
         )
         async with maker() as session:
             finished = await session.get_one(Call, call_id)
-        agent_wav = out_dir / f"call-{call_id}-agent.wav"
-        audio.write_wav(agent_wav, bytes(transport.agent), transport.out_rate)
-        transcript = out_dir / f"call-{call_id}-transcript.txt"
-        transcript.write_text((finished.transcript or "") + "\n")
-        out = Console()
-        out.print(finished.transcript or "(nothing was said)")
-        table = Table(
-            "turn", "latency ms", "end of speech", "stt", "llm 1st token", "tts 1st audio"
-        )
-        for t in finished.turns or []:
-            table.add_row(
-                *(str(t.get(k)) for k in ("turn", "latency_ms", "endpointing_ms", "stt_ms")),
-                str(t.get("llm_first_token_ms")),
-                str(t.get("tts_first_audio_ms")),
-            )
-        out.print(table)
-        console.print(
-            f"ended: {finished.end_call_reason}; agent audio {agent_wav}, transcript {transcript}"
-        )
+        _report(finished, transport, out_dir)
         if finished.status == "failed":
             console.print(f"[red]the call failed:[/red] {finished.end_detail}")
             return 1

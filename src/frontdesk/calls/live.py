@@ -93,6 +93,60 @@ async def hang_up(broker: LiveBroker, call_id: uuid.UUID, detail: str = "hangup_
         await broker.publish_control({"type": HANGUP, "call_id": str(call_id), "detail": detail})
 
 
+async def _start(state: Any, call_id: uuid.UUID, transport: Transport) -> VoiceSession | None:
+    """The call's voice session, its call marked in progress; None (and the transport closed)
+    when the call cannot run."""
+    connected_at = datetime.now(UTC)
+    async with state.sessionmaker() as db:
+        call = await db.get_one(Call, call_id)
+        agent = await db.get(Agent, call.agent_id) if call.agent_id else None
+        conversation = (
+            await db.get(Conversation, call.conversation_id) if call.conversation_id else None
+        )
+        workspace = await db.get_one(Workspace, call.workspace_id)
+        try:
+            if agent is None or conversation is None:
+                raise AppError(
+                    "The call's agent or conversation is gone", "AGENT_OR_CONVERSATION_MISSING"
+                )
+            contact = await db.get(Contact, call.contact_id) if call.contact_id else None
+            greeting = conversation_service.render_greeting(
+                agent, conversation, contact, call.greeting_override
+            )
+            config = VoiceConfig.for_agent(agent, call.direction, greeting)
+            keys = providers.ProviderKeys(**tenancy_service.voice_keys(workspace))
+            stt = providers.stt_for(config, keys, state.http)
+            tts = providers.tts_for(config, keys, state.http)
+        except AppError as exc:
+            log.warning("call_cannot_run", call_id=str(call.id), error=exc.message)
+            await call_service.fail(db, call, exc.code.lower())
+            await db.commit()
+            await transport.close()
+            return None
+        try:
+            await call_service.mark_in_progress(db, call, NODE)
+        except AppError as exc:  # a stream for a call that already ran
+            log.warning("call_not_startable", call_id=str(call.id), error=exc.message)
+            await transport.close()
+            return None
+        call.extra = {
+            **(call.extra or {}),
+            "voice": {"stt": config.stt_provider, "tts": config.tts_provider},
+        }
+        session = VoiceSession(
+            config,
+            transport,
+            stt,
+            tts,
+            EngineResponder(state.sessionmaker, state.http, conversation.id, call.prompt_override),
+            recording_path=call_service.new_recording_path(call) if config.record else None,
+            connected_at=connected_at,
+            on_transfer=lambda number: _transfer(state, call_id, number),
+        )
+        await db.commit()
+    return session
+
+
 async def run_call(
     state: Any, call_id: uuid.UUID, transport: Transport, run_transport: Any
 ) -> None:
@@ -100,74 +154,23 @@ async def run_call(
 
     `state` is the application's state (sessionmaker, http client); `run_transport(session)`
     reads the transport's messages into the voice session until the caller hangs up."""
-    sessionmaker = state.sessionmaker
-    connected_at = datetime.now(UTC)
-    async with sessionmaker() as db:
-        call = await db.get_one(Call, call_id)
-        agent = await db.get(Agent, call.agent_id) if call.agent_id else None
-        conversation = (
-            await db.get(Conversation, call.conversation_id) if call.conversation_id else None
-        )
-        workspace = await db.get_one(Workspace, call.workspace_id)
-        if agent is None or conversation is None:
-            await call_service.fail(db, call, "agent_or_conversation_missing")
-            await db.commit()
-            await transport.close()
-            return
-        contact = await db.get(Contact, call.contact_id) if call.contact_id else None
-        greeting = conversation_service.render_greeting(
-            agent, conversation, contact, call.greeting_override
-        )
-        config = VoiceConfig.for_agent(agent, call.direction, greeting)
-        keys = providers.ProviderKeys(**tenancy_service.voice_keys(workspace))
-        try:
-            stt = providers.stt_for(config, keys, state.http)
-            tts = providers.tts_for(config, keys, state.http)
-        except AppError as exc:
-            log.warning("call_providers_unavailable", call_id=str(call.id), error=exc.message)
-            await call_service.fail(db, call, exc.code.lower())
-            await db.commit()
-            await transport.close()
-            return
-        try:
-            await call_service.mark_in_progress(db, call, NODE)
-        except AppError as exc:  # a stream for a call that already ran
-            log.warning("call_not_startable", call_id=str(call.id), error=exc.message)
-            await transport.close()
-            return
-        recording = call_service.new_recording_path(call) if config.record else None
-        call.extra = {
-            **(call.extra or {}),
-            "voice": {"stt": config.stt_provider, "tts": config.tts_provider},
-        }
-        responder = EngineResponder(sessionmaker, state.http, conversation.id, call.prompt_override)
-        direction = call.direction
-        await db.commit()
-    session = VoiceSession(
-        config,
-        transport,
-        stt,
-        tts,
-        responder,
-        direction=direction,
-        recording_path=recording,
-        connected_at=connected_at,
-        on_transfer=lambda number: _transfer(state, call_id, number),
-    )
+    session = await _start(state, call_id, transport)
+    if session is None:
+        return
     _LIVE[call_id] = session
-    _keep_beating(sessionmaker)
+    _keep_beating(state.sessionmaker)
     reader = asyncio.create_task(run_transport(session))
     try:
         outcome = await session.run()
     except asyncio.CancelledError:
         # The server is stopping: the call is recorded as it stood before the task ends.
         if session.outcome is not None:
-            await asyncio.shield(_record(sessionmaker, call_id, session.outcome))
+            await asyncio.shield(_record(state.sessionmaker, call_id, session.outcome))
         raise
     finally:
         _LIVE.pop(call_id, None)
         reader.cancel()
-    await _record(sessionmaker, call_id, outcome)
+    await _record(state.sessionmaker, call_id, outcome)
 
 
 async def _transfer(state: Any, call_id: uuid.UUID, number: str) -> None:

@@ -12,10 +12,11 @@ from frontdesk.audit import service as audit_service
 from frontdesk.auth.context import AuthContext
 from frontdesk.calls import dialer, schemas
 from frontdesk.calls.models import Call
-from frontdesk.calls.service import SIMULATED_FROM, contact_for_phone, open_call
+from frontdesk.calls.service import contact_for_phone, open_call
 from frontdesk.errors import AppError
 from frontdesk.jobs.clock import get_clock
 from frontdesk.settings import get_settings
+from frontdesk.telephony import service as number_service
 from frontdesk.telephony.models import PhoneNumber
 from frontdesk.tenancy.models import Workspace
 from frontdesk.tenancy.scope import WorkspaceScope
@@ -26,30 +27,29 @@ AVERAGE_CALL_SECONDS = 90  # for the eta of a call that waits for a free line
 async def _from_number(
     session: AsyncSession, scope: WorkspaceScope, agent: Agent, wanted: str | None, provider: str
 ) -> str:
-    owned = (
-        await session.scalars(
-            scope.apply(select(PhoneNumber.phone_number), PhoneNumber).order_by(
-                PhoneNumber.created_at
+    if wanted is not None and provider == "twilio":
+        owned = await session.scalar(
+            scope.apply(select(PhoneNumber.id), PhoneNumber).where(
+                PhoneNumber.phone_number == wanted
             )
         )
-    ).all()
-    if wanted is not None:
-        if provider == "twilio" and wanted not in owned:
+        if owned is None:
             raise AppError(
                 f"{wanted} is not one of the workspace's numbers; add it under /v1/phone-numbers",
                 "FROM_NUMBER_NOT_OWNED",
                 400,
                 details={"from_number": "not a number of this workspace"},
             )
-        return wanted
-    chosen = agent.phone_number or (owned[0] if owned else None)
-    if chosen is None and provider == "twilio":
+    chosen = await number_service.caller_id(
+        session, scope.workspace_id, provider, wanted or agent.phone_number
+    )
+    if chosen is None:
         raise AppError(
             "The workspace has no number to call from; add one under /v1/phone-numbers",
             "FROM_NUMBER_MISSING",
             400,
         )
-    return chosen or SIMULATED_FROM
+    return chosen
 
 
 async def queue_outbound(

@@ -36,7 +36,6 @@ WEB_CALL_TOKEN_SECONDS = 600
 STREAM_TOKEN_SECONDS = 3600
 RECORDING_LINK_SECONDS = 3600
 LIVE_STATUSES = ("queued", "initiated", "in_progress", "paused")
-SIMULATED_FROM = "+15550100000"  # the caller id of the simulated network
 
 
 def recordings_dir() -> Path:

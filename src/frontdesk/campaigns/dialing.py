@@ -21,6 +21,7 @@ from frontdesk.crm import contacts as contact_service
 from frontdesk.events import service as event_service
 from frontdesk.jobs import service as job_service
 from frontdesk.jobs.clock import get_clock
+from frontdesk.telephony import service as number_service
 from frontdesk.tenancy.models import Workspace
 from frontdesk.tenancy.scope import system_scope
 
@@ -122,17 +123,12 @@ async def _due(
     return due
 
 
-async def from_number(session: AsyncSession, campaign: Campaign, agent: Agent) -> str | None:
+async def from_number(
+    session: AsyncSession, campaign: Campaign, agent: Agent, provider: str
+) -> str | None:
     """The number a campaign calls from: its own, its agent's, or the workspace's first."""
-    from frontdesk.telephony.models import PhoneNumber
-
-    if campaign.from_number or agent.phone_number:
-        return campaign.from_number or agent.phone_number
-    return await session.scalar(
-        select(PhoneNumber.phone_number)
-        .where(PhoneNumber.workspace_id == campaign.workspace_id)
-        .order_by(PhoneNumber.created_at)
-        .limit(1)
+    return await number_service.caller_id(
+        session, campaign.workspace_id, provider, campaign.from_number or agent.phone_number
     )
 
 
@@ -146,7 +142,7 @@ async def _start_calls(
         session, campaign.workspace_id, [(r.phone_number, r.name) for r in recipients]
     )
     workspace = await session.get_one(Workspace, campaign.workspace_id)
-    caller_id = await from_number(session, campaign, agent) or call_service.SIMULATED_FROM
+    caller_id = await from_number(session, campaign, agent, workspace.telephony_provider)
     calls = await call_service.open_calls(
         session,
         scope,

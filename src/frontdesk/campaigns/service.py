@@ -284,7 +284,7 @@ async def _reasons_not_to_launch(
     if (
         agent is not None
         and workspace.telephony_provider == "twilio"
-        and not await from_number(session, campaign, agent)
+        and not await from_number(session, campaign, agent, "twilio")
     ):
         reasons.append(("no_from_number", "it has no number to call from"))
     return reasons

@@ -15,8 +15,10 @@ from frontdesk.tenancy.models import Workspace
 STREAM_TOKEN_SECONDS = 3600
 
 
-def _ws(url: str) -> str:
-    return "wss" + url[5:] if url.startswith("https") else "ws" + url[4:]
+def websocket_base() -> str:
+    """FRONTDESK_PUBLIC_URL as a WebSocket address (wss for https)."""
+    base = get_settings().public_url.rstrip("/")
+    return "wss" + base[5:] if base.startswith("https") else "ws" + base[4:]
 
 
 def outbound_request(call: Call) -> OutboundCall:
@@ -27,7 +29,7 @@ def outbound_request(call: Call) -> OutboundCall:
     return OutboundCall(
         to=call.phone_number_to,
         from_=call.phone_number_from,
-        stream_url=f"{_ws(base)}/telephony/twilio/media",
+        stream_url=f"{websocket_base()}/telephony/twilio/media",
         parameters={"call_id": str(call.id), "token": token},
         status_url=f"{base}/telephony/twilio/status?call_id={call.id}",
     )

@@ -16,6 +16,24 @@ from frontdesk.telephony import schemas
 from frontdesk.telephony.models import PhoneNumber
 from frontdesk.tenancy.scope import WorkspaceScope
 
+SIMULATED_FROM = "+15550100000"  # the caller id of the simulated network
+
+
+async def caller_id(
+    session: AsyncSession, workspace_id: uuid.UUID, provider: str, preferred: str | None
+) -> str | None:
+    """The number a call or text goes out from: the one preferred (a campaign's, an agent's),
+    else the workspace's first; on the simulated network any workspace has one."""
+    if preferred:
+        return preferred
+    first = await session.scalar(
+        select(PhoneNumber.phone_number)
+        .where(PhoneNumber.workspace_id == workspace_id)
+        .order_by(PhoneNumber.created_at)
+        .limit(1)
+    )
+    return first or (SIMULATED_FROM if provider == "simulated" else None)
+
 
 async def list_numbers(
     session: AsyncSession, scope: WorkspaceScope, pagination: Pagination

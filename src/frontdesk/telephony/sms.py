@@ -14,28 +14,12 @@ from frontdesk.conversations.models import Conversation
 from frontdesk.crm import gdpr
 from frontdesk.crm.models import Contact
 from frontdesk.telephony import registry
-from frontdesk.telephony.models import PhoneNumber, SMSMessage
+from frontdesk.telephony import service as number_service
+from frontdesk.telephony.models import SMSMessage
 from frontdesk.telephony.provider import TelephonyError
 from frontdesk.tenancy.models import Workspace
 
 MAX_BODY = 1600  # Twilio's limit for one message (ten segments)
-SIMULATED_FROM = "+15550100000"
-
-
-async def sender_number(
-    session: AsyncSession, workspace: Workspace, agent: Agent | None
-) -> str | None:
-    if agent is not None and agent.phone_number:
-        return agent.phone_number
-    owned = await session.scalar(
-        select(PhoneNumber.phone_number)
-        .where(PhoneNumber.workspace_id == workspace.id)
-        .order_by(PhoneNumber.created_at)
-        .limit(1)
-    )
-    if owned is None and workspace.telephony_provider == "simulated":
-        return SIMULATED_FROM
-    return owned
 
 
 async def send(
@@ -49,7 +33,9 @@ async def send(
     """Send `body` to `to` for a conversation; returns (ok, result, error) for the tool record."""
     workspace = await session.get_one(Workspace, conversation.workspace_id)
     agent = await session.get(Agent, conversation.agent_id) if conversation.agent_id else None
-    sender = await sender_number(session, workspace, agent)
+    sender = await number_service.caller_id(
+        session, workspace.id, workspace.telephony_provider, agent.phone_number if agent else None
+    )
     if sender is None:
         return False, {}, "the workspace has no phone number to text from"
     message = SMSMessage(

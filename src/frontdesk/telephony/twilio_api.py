@@ -17,7 +17,7 @@ from frontdesk.calls import service as call_service
 from frontdesk.calls.models import Call
 from frontdesk.errors import AppError, PermissionDenied
 from frontdesk.kit.phone import InvalidPhoneNumber, to_e164
-from frontdesk.telephony import twilio
+from frontdesk.telephony import registry, twilio
 from frontdesk.telephony.models import PhoneNumber
 from frontdesk.tenancy import service as tenancy_service
 from frontdesk.tenancy.models import Workspace
@@ -35,10 +35,8 @@ def _public_url(request: Request) -> str:
     return f"{base}{request.url.path}{query}"
 
 
-def _media_url(request: Request) -> str:
-    base = request.app.state.settings.public_url.rstrip("/")
-    ws_base = "wss" + base[5:] if base.startswith("https") else "ws" + base[4:]
-    return f"{ws_base}/telephony/twilio/media"
+def _media_url() -> str:
+    return f"{registry.websocket_base()}/telephony/twilio/media"
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -91,7 +89,7 @@ async def inbound_call(request: Request) -> Response:
         )
         await session.commit()
     token = issue_call_token(call.id, call.workspace_id, call_service.STREAM_TOKEN_SECONDS)
-    twiml = twilio.stream_twiml(_media_url(request), {"call_id": str(call.id), "token": token})
+    twiml = twilio.stream_twiml(_media_url(), {"call_id": str(call.id), "token": token})
     return Response(twiml, media_type=TWIML)
 
 

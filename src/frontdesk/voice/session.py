@@ -99,7 +99,6 @@ class VoiceSession:
         tts: TTS,
         responder: Responder,
         *,
-        direction: str = "inbound",
         recording_path: Path | None = None,
         use_silero: bool = True,
         lead_ms: int = 80,
@@ -110,36 +109,13 @@ class VoiceSession:
         self.config = config
         self.on_transfer = on_transfer
         self.transport = transport
-        self.direction = direction
         self.state = CallState(transport.in_rate, transport.out_rate)
         self.recorder = (
             Recorder(recording_path, transport.in_rate)
             if recording_path is not None and config.record
             else None
         )
-        self.responder_stage = ResponderStage(self.state, responder)
-        self.sentence_stage = SentenceStage(self.state.clock)
-        self.tts_stage = TTSStage(self.state, tts, config.volume)
-        self.output = OutputStage(
-            self.state,
-            transport,
-            self.recorder,
-            on_reply_done=self._reply_done,
-            lead_ms=lead_ms,
-            chunk_ms=chunk_ms,
-        )
-        self.pipeline = Pipeline(
-            [
-                VADStage(self.state, stop_ms=config.silence_ms, use_silero=use_silero),
-                STTStage(self.state, stt, want_interim=config.min_words_to_interrupt > 0),
-                TurnStage(self.state, config.min_words_to_interrupt, config.interrupt_after_ms),
-                ControlStage(self),
-                self.responder_stage,
-                self.sentence_stage,
-                self.tts_stage,
-                self.output,
-            ]
-        )
+        self.pipeline = self._build(stt, tts, responder, use_silero, lead_ms, chunk_ms)
         self.transcript: list[tuple[str, str]] = []
         self.turns: list[dict[str, Any]] = []
         self._pending: dict[int, dict[str, Any]] = {}  # reply id -> timings of its turn
@@ -151,7 +127,6 @@ class VoiceSession:
         self._tick: asyncio.TimerHandle | None = None
         self._greeting_timer: asyncio.TimerHandle | None = None
         self._greeted = config.greeting is None
-        self._user_turns = 0
         self._reminded = False
         self._callee_spoke = False
         # Outbound with voicemail detection: the greeting waits for the callee's first words.
@@ -165,6 +140,40 @@ class VoiceSession:
         self._heard_tasks: set[asyncio.Task[None]] = set()
         self.outcome: Outcome | None = None
         self._transferring = False
+
+    def _build(
+        self,
+        stt: STT,
+        tts: TTS,
+        responder: Responder,
+        use_silero: bool,
+        lead_ms: int,
+        chunk_ms: int,
+    ) -> Pipeline:
+        config = self.config
+        self.responder_stage = ResponderStage(self.state, responder)
+        self.sentence_stage = SentenceStage(self.state.clock)
+        self.tts_stage = TTSStage(self.state, tts, config.volume)
+        self.output = OutputStage(
+            self.state,
+            self.transport,
+            self.recorder,
+            on_reply_done=self._reply_done,
+            lead_ms=lead_ms,
+            chunk_ms=chunk_ms,
+        )
+        return Pipeline(
+            [
+                VADStage(self.state, stop_ms=config.silence_ms, use_silero=use_silero),
+                STTStage(self.state, stt, want_interim=config.min_words_to_interrupt > 0),
+                TurnStage(self.state, config.min_words_to_interrupt, config.interrupt_after_ms),
+                ControlStage(self),
+                self.responder_stage,
+                self.sentence_stage,
+                self.tts_stage,
+                self.output,
+            ]
+        )
 
     # -- the transport's side -------------------------------------------------------------------
 
@@ -319,7 +328,6 @@ class VoiceSession:
 
     def accept_turn(self, frame: TranscriptionFrame) -> bool:
         """Whether a transcribed utterance goes to the engine (False: handled here)."""
-        self._user_turns += 1
         self._last_user_text = frame.text
         self.transcript.append(("human", frame.text))
         self.transport_event({"type": "transcript", "role": "user", "text": frame.text})
