@@ -16,10 +16,11 @@ _SPEECH: dict[tuple[str, int], bytes] = {}
 
 
 async def speech(text: str, rate: int) -> bytes:
-    """`text` spoken by the local Piper voice, PCM16 at `rate` (cached per test run)."""
+    """`text` spoken by the local Piper voice, PCM16 at `rate` (cached per test run). Without
+    the voice's random variation, so every run hears the same audio."""
     key = (text, rate)
     if key not in _SPEECH:
-        tts = PiperTTS()
+        tts = PiperTTS(variation=0.0)
         chunks = [chunk async for chunk in tts.synthesize(text)]
         _SPEECH[key] = audio.resample(b"".join(chunks), tts.sample_rate, rate)
     return _SPEECH[key]

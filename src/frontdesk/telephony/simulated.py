@@ -42,7 +42,8 @@ async def _ulaw(text: str) -> bytes:
         from frontdesk.voice.tts import espeak
         from frontdesk.voice.tts import local as piper
 
-        tts: Any = piper.PiperTTS() if piper.installed() else espeak.EspeakTTS()
+        # Without variation: a scenario sounds the same every time it runs.
+        tts: Any = piper.PiperTTS(variation=0.0) if piper.installed() else espeak.EspeakTTS()
         pcm = b"".join([chunk async for chunk in tts.synthesize(text)])
         _speech[text] = audio.pcm16_to_ulaw(audio.resample(pcm, tts.sample_rate, 8000))
     return _speech[text]

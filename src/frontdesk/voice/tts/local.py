@@ -64,8 +64,13 @@ class PiperTTS:
     _pool: ThreadPoolExecutor | None = None
     _lock = threading.Lock()
 
-    def __init__(self, voice_id: str | None = None, speed: float = 1.0) -> None:
+    def __init__(
+        self, voice_id: str | None = None, speed: float = 1.0, variation: float = 1.0
+    ) -> None:
         self.speed = max(0.5, min(2.0, speed))
+        # The voice's random variation (Piper's noise scales): 1 sounds natural, 0 says the same
+        # text the same way every time (the simulated network's callers, tests).
+        self.variation = variation
         self.sample_rate = self.voice().rate
 
     @classmethod
@@ -126,7 +131,10 @@ class PiperTTS:
 
     def _infer(self, ids: np.ndarray) -> bytes:
         noise, length, noise_w = self.voice().scales
-        scales = np.array([noise, length / self.speed, noise_w], dtype=np.float32)
+        scales = np.array(
+            [noise * self.variation, length / self.speed, noise_w * self.variation],
+            dtype=np.float32,
+        )
         out = self.model().run(
             None,
             {
