@@ -21,6 +21,8 @@ from frontdesk.calls.api import router as calls_router
 from frontdesk.calls.api import voices_router
 from frontdesk.calls.api import web_router as web_call_socket_router
 from frontdesk.campaigns.api import router as campaigns_router
+from frontdesk.channels import sms as sms_channel  # noqa: F401 (texts replies of SMS chats)
+from frontdesk.channels.api import router as channels_router
 from frontdesk.conversations.api import contact_router as contact_conversations_router
 from frontdesk.conversations.api import router as conversations_router
 from frontdesk.conversations.public_api import router as public_router
@@ -41,6 +43,8 @@ from frontdesk.knowledge.api import workspace_router as knowledge_search_router
 from frontdesk.notifications.api import router as notifications_router
 from frontdesk.settings import Settings, get_settings
 from frontdesk.telephony.api import router as phone_numbers_router
+from frontdesk.telephony.texts_api import router as texts_router
+from frontdesk.telephony.texts_api import simulated_router as simulated_texts_router
 from frontdesk.telephony.twilio_api import router as twilio_router
 from frontdesk.tenancy.api import members_router, subaccounts_router, workspace_router
 from frontdesk.voice import providers as voice_providers
@@ -78,6 +82,9 @@ ROUTERS = (
     web_call_socket_router,
     voices_router,
     twilio_router,
+    channels_router,
+    texts_router,
+    simulated_texts_router,
 )
 
 

@@ -4,6 +4,7 @@ from frontdesk.analysis import tasks as analysis_tasks
 from frontdesk.calls import dialer as call_dialer
 from frontdesk.calls import tasks as call_tasks
 from frontdesk.campaigns import dialing as campaign_dialing
+from frontdesk.channels import sms as sms_channel
 from frontdesk.conversations import tasks as conversation_tasks
 from frontdesk.crm import gdpr as gdpr_tasks
 from frontdesk.crm import imports as import_tasks
@@ -12,6 +13,7 @@ from frontdesk.jobs import tasks as job_tasks
 from frontdesk.knowledge import retriever as knowledge_retriever
 from frontdesk.knowledge import tasks as knowledge_tasks
 from frontdesk.notifications import service as notification_subscriber
+from frontdesk.telephony import sms as sms_delivery
 from frontdesk.webhooks import tasks as webhook_tasks
 
 __all__ = [
@@ -27,5 +29,7 @@ __all__ = [
     "knowledge_retriever",
     "knowledge_tasks",
     "notification_subscriber",
+    "sms_channel",
+    "sms_delivery",
     "webhook_tasks",
 ]

@@ -240,7 +240,7 @@ async def test_a_text_goes_out_on_the_simulated_network_and_a_chat_transfer_wait
     assert (sms.to_number, sms.body, sms.status, sms.provider) == (
         "+14155550123",
         "Hi Dana, here is the link.",
-        "sent",
+        "delivered",
         "simulated",
     )
     await _say(client, owner, conversation, "I want to talk to a person")

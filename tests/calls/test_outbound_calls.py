@@ -129,7 +129,7 @@ async def test_a_text_and_a_transfer_during_a_simulated_call(server: Server) -> 
     assert call["metadata"]["transferred_to"] == "+14155550999"
     done = {r["name"]: r for r in call["executed_actions"]}
     assert done["send_link"]["ok"]
-    assert done["send_link"]["result"]["status"] == "sent"
+    assert done["send_link"]["result"]["status"] == "delivered"
     assert done["send_link"]["result"]["to"] == TEXT_AND_TRANSFER
     assert done["to_sales"]["ok"]
     assert done["to_sales"]["result"]["transfer_to"] == "+14155550999"

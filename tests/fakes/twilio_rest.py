@@ -157,6 +157,13 @@ class SentMessage:
     to: str
     from_: str
     body: str
+    status_callback: str | None = None
+    callbacks: list[Callback] = field(default_factory=list)
+
+
+# Twilio's Advanced Opt-Out keywords (the whole body, any case).
+OPT_OUT_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
+OPT_IN_WORDS = {"START", "UNSTOP", "YES", "OPTIN"}
 
 
 @dataclass
@@ -172,6 +179,8 @@ class FakeTwilio(LoopbackServer):
     requests: list[Recorded] = field(default_factory=list)
     calls: dict[str, FakeCall] = field(default_factory=dict)
     messages: list[SentMessage] = field(default_factory=list)
+    undeliverable: set[str] = field(default_factory=set)  # texts to these end `undelivered`
+    opted_out: set[str] = field(default_factory=set)  # numbers that texted STOP to the account
     transfers: list[tuple[str, str]] = field(default_factory=list)  # (call sid, number)
     errors: list[BaseException] = field(default_factory=list)  # the fake's own failures
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -330,8 +339,15 @@ class FakeTwilio(LoopbackServer):
             raise TwilioFailure(21602, "Message body is required.")
         if len(body) > 1600:
             raise TwilioFailure(21617, "The concatenated message body exceeds the 1600 limit.")
-        message = SentMessage("SM" + uuid.uuid4().hex, to, from_, body)
+        if to in self.opted_out:
+            raise TwilioFailure(21610, "Attempt to send to unsubscribed recipient")
+        callback = form.get("StatusCallback", [None])[0]
+        message = SentMessage("SM" + uuid.uuid4().hex, to, from_, body, callback)
         self.messages.append(message)
+        if callback:
+            task = asyncio.create_task(self._report_text(message))
+            self._tasks.add(task)
+            task.add_done_callback(self._done)
         fields = {"to": to, "from": from_, "body": body, "direction": "outbound-api"}
         segments = str(math.ceil(len(body) / 160))
         resource = self._resource(
@@ -373,6 +389,61 @@ class FakeTwilio(LoopbackServer):
         return self._resource(
             "IncomingPhoneNumbers", sid, phone_number=number, capabilities=capabilities
         )
+
+    # -- texts ------------------------------------------------------------------------------------
+
+    async def _report_text(self, message: SentMessage) -> None:
+        """`sent`, then `delivered` (or `undelivered`, error 30003), like Twilio's callbacks."""
+        final = "undelivered" if message.to in self.undeliverable else "delivered"
+        for status in ("sent", final):
+            await asyncio.sleep(0.05)
+            params = {
+                "AccountSid": self.account_sid,
+                "ApiVersion": "2010-04-01",
+                "MessageSid": message.sid,
+                "SmsSid": message.sid,
+                "MessageStatus": status,
+                "SmsStatus": status,
+                "To": message.to,
+                "From": message.from_,
+            }
+            if status == "undelivered":
+                params["ErrorCode"] = "30003"
+            message.callbacks.append(await self._post_signed(str(message.status_callback), params))
+
+    async def text(self, webhook_url: str, from_: str, to: str, body: str) -> Callback:
+        """A phone texts one of the account's numbers: Twilio's signed messaging webhook (and
+        its Advanced Opt-Out: STOP and START are noted for the account)."""
+        word = body.strip().upper()
+        if word in OPT_OUT_WORDS:
+            self.opted_out.add(from_)
+        elif word in OPT_IN_WORDS:
+            self.opted_out.discard(from_)
+        sid = "SM" + uuid.uuid4().hex
+        params = {
+            "ToCountry": "US",
+            "SmsMessageSid": sid,
+            "NumMedia": "0",
+            "SmsSid": sid,
+            "SmsStatus": "received",
+            "Body": body,
+            "To": to,
+            "NumSegments": str(max(1, math.ceil(len(body) / 160))),
+            "MessageSid": sid,
+            "AccountSid": self.account_sid,
+            "From": from_,
+            "ApiVersion": "2010-04-01",
+        }
+        return await self._post_signed(webhook_url, params)
+
+    async def _post_signed(self, url: str, params: dict[str, str]) -> Callback:
+        headers = {"X-Twilio-Signature": twilio.signature(url, params, self.auth_token)}
+        try:
+            async with httpx.AsyncClient(timeout=15) as http:
+                code: int | None = (await http.post(url, data=params, headers=headers)).status_code
+        except httpx.HTTPError:
+            code = None
+        return Callback(url, params, code)
 
     # -- the call, in the background ------------------------------------------------------------
 

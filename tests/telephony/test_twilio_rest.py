@@ -300,7 +300,9 @@ async def test_hang_up_of_an_unknown_call_names_twilios_error(provider: TwilioPr
 
 
 async def test_send_sms(fake: FakeTwilio, provider: TwilioProvider) -> None:
-    sid = await provider.send_sms(CALLEE, OURS, "Your appointment is at 3 pm.")
+    sent = await provider.send_sms(CALLEE, OURS, "Your appointment is at 3 pm.")
+    sid = sent.sid
+    assert sent.status == "sent"  # Twilio queued it
     assert sid.startswith("SM")
     assert len(sid) == 34
     (message,) = fake.messages

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import http.server
+import json
 import shutil
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -135,3 +136,75 @@ async def test_widget_chat_and_human_reply(
         await asyncio.sleep(0.1)
         assert await page.locator("[data-frontdesk-widget]").count() == 0
         await page.close()
+
+
+async def test_a_web_chat_channel_admits_only_its_sites(
+    server: RunningServer, host_page: tuple[Path, str], browser: Browser
+) -> None:
+    root, site = host_page
+    other_site = site.replace("127.0.0.1", "localhost")  # the same page, another origin
+    async with httpx.AsyncClient(base_url=server.url) as api:
+        headers, agent = await _setup(api)
+        made = await api.post(
+            "/v1/channels",
+            headers=headers,
+            json={
+                "type": "web_chat",
+                "name": "Shop site",
+                "agent_id": agent["id"],
+                "config": {
+                    "allowed_origins": [site],
+                    "theme": {"color": "#ff6600", "launcher_text": "Ask the shop", "title": "Help"},
+                },
+            },
+        )
+        assert made.status_code == 201, made.text
+        channel = made.json()
+        (root / "channel.html").write_text(
+            "<!doctype html><html><body><h1>Shop</h1>"
+            f'<script src="{server.url}/widget.js" data-agent="{agent["id"]}"></script>'
+            "</body></html>"
+        )
+
+        page = await browser.new_page()
+        await page.goto(f"{site}/channel.html")
+        launcher = page.locator("[data-frontdesk-launcher]")
+        await launcher.wait_for(timeout=10_000)
+        assert await launcher.inner_text() == "Ask the shop"
+        color = await launcher.evaluate("node => getComputedStyle(node).backgroundColor")
+        assert color == "rgb(255, 102, 0)"
+        await launcher.click()
+        assert await page.locator("[data-frontdesk-title]").inner_text() == "Help"
+        log = page.locator("[data-frontdesk-log]")
+        await log.get_by_text("Welcome to the shop!").wait_for(timeout=10_000)
+        await page.fill("[data-frontdesk-input]", "Is the shop open?")
+        await page.press("[data-frontdesk-input]", "Enter")
+        await log.get_by_text("You said: Is the shop open?").wait_for(timeout=10_000)
+        await page.close()
+
+        stranger = await browser.new_page()
+        warnings: list[str] = []
+        stranger.on("console", lambda message: warnings.append(message.text))
+        await stranger.goto(f"{other_site}/channel.html")
+        await stranger.wait_for_function("window.FrontdeskWidget !== undefined")
+        for _ in range(50):
+            if any("does not accept" in w for w in warnings):
+                break
+            await asyncio.sleep(0.1)
+        assert any("does not accept" in w for w in warnings), warnings
+        assert await stranger.locator("[data-frontdesk-widget]").count() == 0
+        # Nor can the page's own script start a conversation.
+        refused = await stranger.evaluate(
+            """agent => fetch(arguments_base + "/v1/public/conversations", {
+                 method: "POST", headers: {"Content-Type": "application/json"},
+                 body: JSON.stringify({agent_id: agent})
+               }).then(r => r.json().then(b => [r.status, b.code]))""".replace(
+                "arguments_base", json.dumps(server.url)
+            ),
+            agent["id"],
+        )
+        assert refused == [403, "ORIGIN_NOT_ALLOWED"]
+        await stranger.close()
+
+        inbox = await api.get(f"/v1/conversations?channel_id={channel['id']}", headers=headers)
+        assert inbox.json()["total"] == 1

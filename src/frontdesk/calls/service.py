@@ -17,6 +17,7 @@ from frontdesk.auth.context import AuthContext
 from frontdesk.auth.security import issue_call_token, sign_path
 from frontdesk.calls import progress, schemas
 from frontdesk.calls.models import Call
+from frontdesk.channels.models import Channel
 from frontdesk.conversations import service as conversation_service
 from frontdesk.conversations.models import Conversation, Message
 from frontdesk.crm import contacts as contact_service
@@ -142,6 +143,26 @@ class NewCall:
     lead_name: str | None = None
 
 
+async def _voice_channels(
+    session: AsyncSession, scope: WorkspaceScope, wanted: list[NewCall]
+) -> dict[str, uuid.UUID]:
+    """The voice channel of each of our numbers on these calls (the number called, or the
+    number called from)."""
+    ours = {
+        n
+        for item in wanted
+        if (n := item.phone_to if item.direction == "inbound" else item.phone_from)
+    }
+    if not ours:
+        return {}
+    rows = await session.execute(
+        scope.apply(select(Channel.phone_number, Channel.id), Channel).where(
+            Channel.type == "voice", Channel.phone_number.in_(ours)
+        )
+    )
+    return {str(number): channel_id for number, channel_id in rows.all()}
+
+
 async def open_calls(
     session: AsyncSession, scope: WorkspaceScope, agent: Agent, wanted: list[NewCall]
 ) -> list[Call]:
@@ -150,6 +171,7 @@ async def open_calls(
     if not agent.enabled:
         raise Conflict("This agent is disabled; enable it first", "AGENT_DISABLED")
     calls, conversations = [], []
+    channels = await _voice_channels(session, scope, wanted)
     for item in wanted:
         call_id = uuid.uuid4()
         conversation = conversation_service.build(
@@ -160,6 +182,8 @@ async def open_calls(
             item.custom_variables,
             {"call_id": str(call_id), "call_direction": item.direction},
         )
+        ours = item.phone_to if item.direction == "inbound" else item.phone_from
+        conversation.channel_id = channels.get(ours or "")
         conversations.append(conversation)
         calls.append(
             Call(

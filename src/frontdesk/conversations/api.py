@@ -10,7 +10,9 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from frontdesk.auth.context import AuthContext
 from frontdesk.auth.dependencies import InboxAuth, ReadAuth
+from frontdesk.channels import service as channel_service
 from frontdesk.conversations import schemas
 from frontdesk.conversations import service as conversation_service
 from frontdesk.conversations.models import Conversation, Message
@@ -40,6 +42,7 @@ async def list_conversations(
     pagination: PaginationParams,
     status_: Annotated[schemas.Status | None, Query(alias="status")] = None,
     channel: Annotated[schemas.Channel | None, Query()] = None,
+    channel_id: uuid.UUID | None = None,
     agent_id: uuid.UUID | None = None,
     contact_id: uuid.UUID | None = None,
     assignee_id: uuid.UUID | None = None,
@@ -55,6 +58,7 @@ async def list_conversations(
         pagination,
         status=status_,
         channel=channel,
+        channel_id=channel_id,
         agent_id=agent_id,
         contact_id=contact_id,
         assignee_id=assignee_id,
@@ -70,9 +74,43 @@ async def list_conversations(
 async def create_conversation(
     data: schemas.ConversationCreate, auth: InboxAuth, session: Session
 ) -> schemas.ConversationDetail:
-    """Start a conversation with an agent; its greeting is the first message."""
+    """Start a conversation with an agent; its greeting is the first message. With
+    `channel_id` (an `api` or `web_chat` channel) it is counted in that channel."""
+    if data.channel in NETWORK_CHANNELS or data.channel_id is not None:
+        await _check_startable(session, auth, data)
     conversation, messages = await conversation_service.create(session, auth, scope_of(auth), data)
     return _detail(conversation, messages)
+
+
+# Conversations that phone networks start: a text or a call comes in (or a call goes out).
+NETWORK_CHANNELS = ("sms", "voice")
+
+
+async def _check_startable(
+    session: AsyncSession, auth: AuthContext, data: schemas.ConversationCreate
+) -> None:
+    if data.channel in NETWORK_CHANNELS:
+        raise AppError(
+            f"A {data.channel} conversation starts when a text or call comes in (or with "
+            "POST /v1/calls); the API starts api and web_chat conversations",
+            "CHANNEL_NOT_STARTABLE",
+            409,
+        )
+    assert data.channel_id is not None
+    channel = await channel_service.get(session, scope_of(auth), data.channel_id)
+    if channel.type in NETWORK_CHANNELS:
+        raise AppError(
+            f"Channel {channel.id} is a {channel.type} channel; its conversations start when a "
+            "text or call comes in",
+            "CHANNEL_NOT_STARTABLE",
+            409,
+        )
+    if channel.agent_id != data.agent_id:
+        raise AppError(
+            f"Channel {channel.id} is answered by agent {channel.agent_id}, not {data.agent_id}",
+            "CHANNEL_AGENT_MISMATCH",
+            409,
+        )
 
 
 @router.get("/{conversation_id}")
@@ -185,6 +223,13 @@ async def post_message(
     if data.sender_type in ("member", "note"):
         note = await conversation_service.add_member_message(session, auth, conversation, data)
         return conversation_service.message_schema(note)
+    if conversation.channel in NETWORK_CHANNELS:
+        raise AppError(
+            f"The customer of a {conversation.channel} conversation speaks through the phone "
+            "network; post as `member` to reply or `note` to annotate",
+            "CUSTOMER_ON_PHONE_NETWORK",
+            409,
+        )
     stored = await conversation_service.add_customer_message(session, conversation, data)
     return await answer(request, session, scope, conversation, stored)
 

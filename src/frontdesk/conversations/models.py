@@ -30,7 +30,7 @@ class Conversation(Model):
         Uuid, ForeignKey("contacts.id", ondelete="SET NULL"), index=True
     )
     channel: Mapped[str] = mapped_column(String(20), default="api")
-    channel_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    channel_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     status: Mapped[str] = mapped_column(String(20), default="active")
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     tags: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
@@ -67,3 +67,6 @@ class Message(Model):
     search_text: Mapped[str | None] = mapped_column(Text)
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
     ai_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
+    # A message that goes out through a phone network (an SMS conversation's replies): what
+    # became of it, as the network reports (queued, sent, delivered, undelivered, failed).
+    delivery_status: Mapped[str | None] = mapped_column(String(20))

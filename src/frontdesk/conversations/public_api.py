@@ -10,20 +10,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
 from pydantic import EmailStr, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from frontdesk.agents import service as agent_service
 from frontdesk.auth import security
 from frontdesk.auth.dependencies import client_ip
+from frontdesk.channels import origins
+from frontdesk.channels import service as channel_service
+from frontdesk.channels.models import Channel
 from frontdesk.conversations import schemas
 from frontdesk.conversations import service as conversation_service
 from frontdesk.conversations.api import answer
 from frontdesk.crm import contacts as contact_service
-from frontdesk.crm.schemas import ContactCreate
 from frontdesk.db.session import Session
-from frontdesk.errors import NotFound, Unauthenticated
+from frontdesk.errors import NotFound, PermissionDenied, Unauthenticated
 from frontdesk.events.live import LiveBroker
 from frontdesk.kit.pagination import Page, PaginationParams
+from frontdesk.kit.phone import PhoneNumber as E164
 from frontdesk.kit.ratelimit import RateLimiter, remember
 from frontdesk.kit.schemas import Input, Schema
 from frontdesk.tenancy.scope import WorkspaceScope, system_scope
@@ -56,17 +60,58 @@ class PublicAgent(Schema):
     type: str
     greeting_message: str | None
     language: str
+    # The agent's theme, with the web_chat channel's over it (color, position, title,
+    # launcher_text, placeholder).
     theme: dict[str, Any]
+    launcher_text: str | None = None
+    channel_id: uuid.UUID | None = None
 
 
 class Visitor(Input):
     name: Annotated[str, Field(max_length=200)] | None = None
     email: EmailStr | None = None
+    phone_number: E164 | None = None
 
 
 class PublicConversationCreate(Input):
     agent_id: uuid.UUID
+    # The widget's web_chat channel, when the page names one (`data-channel`); else the
+    # agent's channel that allows the page's origin.
+    channel_id: uuid.UUID | None = None
     visitor: Visitor = Field(default_factory=Visitor)
+
+
+async def _web_chat(
+    session: AsyncSession,
+    request: Request,
+    response: Response | None,
+    agent_id: uuid.UUID,
+    channel_id: uuid.UUID | None = None,
+) -> Channel | None:
+    """The agent's web_chat channel for the page's origin. An agent with web_chat channels
+    answers only pages of their allowed origins (403 `ORIGIN_NOT_ALLOWED`); one without any
+    answers every site. A request without `Origin` is not a page of another site."""
+    channels = await channel_service.web_chat_of(session, agent_id)
+    if channel_id is not None:
+        channels = [c for c in channels if c.id == channel_id]
+        if not channels:
+            raise NotFound("web chat channel", "CHANNEL_NOT_FOUND")
+    if not channels:
+        return None
+    origin = request.headers.get("origin")
+    if origin is None:
+        return channels[0]
+    for channel in channels:
+        if origins.allows(channel.config.get("allowed_origins", []), origin):
+            if response is not None:
+                response.headers["Access-Control-Allow-Origin"] = origin
+                response.headers["Vary"] = "Origin"
+            return channel
+    raise PermissionDenied(
+        f"This chat does not accept conversations from {origin[:200]}: add it to the allowed "
+        "origins of one of the agent's web_chat channels (PATCH /v1/channels/{id})",
+        "ORIGIN_NOT_ALLOWED",
+    )
 
 
 class PublicConversation(Schema):
@@ -94,29 +139,47 @@ def _visitor(
 
 
 @router.get("/agents/{agent_id}", dependencies=[PublicLimit])
-async def get_public_agent(agent_id: uuid.UUID, session: Session) -> PublicAgent:
-    """The public face of a widget or chat agent: name, greeting and theme."""
-    return PublicAgent.model_validate(await agent_service.get_public(session, agent_id))
+async def get_public_agent(
+    agent_id: uuid.UUID,
+    session: Session,
+    request: Request,
+    response: Response,
+    channel_id: uuid.UUID | None = None,
+) -> PublicAgent:
+    """The public face of a widget or chat agent: name, greeting, theme and launcher text
+    (those of its web_chat channel for the page's origin)."""
+    agent = await agent_service.get_public(session, agent_id)
+    channel = await _web_chat(session, request, response, agent.id, channel_id)
+    theme = {**(agent.theme or {}), **((channel.config.get("theme") or {}) if channel else {})}
+    return PublicAgent(
+        id=agent.id,
+        name=agent.name,
+        type=agent.type,
+        greeting_message=agent.greeting_message,
+        language=agent.language,
+        theme=theme,
+        launcher_text=theme.get("launcher_text"),
+        channel_id=channel.id if channel else None,
+    )
 
 
 @router.post("/conversations", status_code=status.HTTP_201_CREATED, dependencies=[PublicLimit])
 async def start_public_conversation(
-    data: PublicConversationCreate, session: Session, request: Request
+    data: PublicConversationCreate, session: Session, request: Request, response: Response
 ) -> PublicConversation:
-    """Start a conversation as a website visitor; keep the visitor token for the next calls."""
+    """Start a conversation as a website visitor; keep the visitor token for the next calls.
+    A visitor's e-mail or phone number finds their contact (the same as on calls and texts)."""
     agent = await agent_service.get_public(session, data.agent_id)
+    channel = await _web_chat(session, request, response, agent.id, data.channel_id)
     await _agent_limit(request, agent.id)
     scope = system_scope(agent.workspace_id)
-    contact_id = None
-    if data.visitor.email:
-        contact, _ = await contact_service.create(
-            session,
-            None,
-            scope,
-            ContactCreate(email=data.visitor.email, name=data.visitor.name),
-            upsert=True,
-        )
-        contact_id = contact.id
+    contact = await contact_service.unify(
+        session,
+        agent.workspace_id,
+        email=data.visitor.email,
+        phone=data.visitor.phone_number,
+        name=data.visitor.name,
+    )
     conversation, messages = await conversation_service.create(
         session,
         None,
@@ -124,7 +187,8 @@ async def start_public_conversation(
         schemas.ConversationCreate(
             agent_id=agent.id,
             channel="web_chat",
-            contact_id=contact_id,
+            channel_id=channel.id if channel else None,
+            contact_id=contact.id if contact else None,
             metadata={
                 "source": "widget",
                 "visitor_name": data.visitor.name,
@@ -145,10 +209,15 @@ def _scope(claims: security.VisitorClaims) -> WorkspaceScope:
 
 @router.get("/conversations/{conversation_id}/messages", dependencies=[PublicLimit])
 async def list_public_messages(
-    conversation_id: uuid.UUID, session: Session, request: Request, pagination: PaginationParams
+    conversation_id: uuid.UUID,
+    session: Session,
+    request: Request,
+    response: Response,
+    pagination: PaginationParams,
 ) -> Page[schemas.Message]:
     """The conversation so far, oldest first, without internal notes."""
     claims = _visitor(request, conversation_id)
+    await _web_chat(session, request, response, claims.agent_id)
     conversation = await conversation_service.get(session, _scope(claims), conversation_id)
     items, total = await conversation_service.page_of_messages(
         session, conversation.id, pagination, include_notes=False
@@ -168,6 +237,7 @@ async def post_public_message(
     """Send the visitor's message; the reply comes back as JSON or, with
     `Accept: text/event-stream`, streamed token by token."""
     claims = _visitor(request, conversation_id)
+    await _web_chat(session, request, None, claims.agent_id)
     await _agent_limit(request, claims.agent_id)
     scope = _scope(claims)
     conversation = await conversation_service.get(session, scope, conversation_id)
@@ -195,6 +265,7 @@ async def public_events(
     claims = _visitor(request, conversation_id, token)
     broker: LiveBroker = request.app.state.broker
     async with request.app.state.read_sessionmaker() as session:
+        await _web_chat(session, request, None, claims.agent_id)
         conversation = await conversation_service.get(session, _scope(claims), conversation_id)
         contact_id = str(conversation.contact_id) if conversation.contact_id else None
 

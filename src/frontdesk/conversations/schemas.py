@@ -17,6 +17,8 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 class ConversationCreate(Input):
     agent_id: uuid.UUID
     channel: Channel = "api"
+    # An `api` or `web_chat` channel of the workspace: the conversation is counted in it.
+    channel_id: uuid.UUID | None = None
     contact_id: uuid.UUID | None = None
     custom_variables: dict[str, str | int | float | bool] | None = None
     metadata: dict[str, Any] | None = None
@@ -45,6 +47,7 @@ class Message(Schema):
     content: str
     attachments: list[dict[str, Any]]
     ai_metadata: dict[str, Any] | None
+    delivery_status: str | None = None
     created_at: datetime
 
 

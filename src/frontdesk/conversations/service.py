@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.agents.models import Agent
 from frontdesk.audit import service as audit_service
 from frontdesk.auth.context import AuthContext
+from frontdesk.channels.models import Channel
 from frontdesk.conversations import schemas
 from frontdesk.conversations import search as message_search
 from frontdesk.conversations.models import Conversation, Message
@@ -27,6 +29,18 @@ from frontdesk.kit import templates
 from frontdesk.kit.pagination import Pagination, paginate
 from frontdesk.tenancy import service as tenancy_service
 from frontdesk.tenancy.scope import WorkspaceScope
+
+# Channels whose messages go out through another network (an SMS conversation's replies are
+# texted) register a deliverer: it runs in the transaction that stores a reply from the agent or
+# a member, and may refuse it (a member's reply to a number that opted out).
+Deliverer = Callable[[AsyncSession, Conversation, Message], Awaitable[None]]
+DELIVERERS: dict[str, Deliverer] = {}
+
+
+async def _deliver(session: AsyncSession, conversation: Conversation, message: Message) -> None:
+    deliverer = DELIVERERS.get(conversation.channel)
+    if deliverer is not None and message.content.strip():
+        await deliverer(session, conversation, message)
 
 
 def to_schema(conversation: Conversation) -> schemas.Conversation:
@@ -121,12 +135,22 @@ async def create(
     contact = (
         await contact_service.get(session, scope, data.contact_id) if data.contact_id else None
     )
+    if data.channel_id:
+        channel = await scope.get(session, Channel, data.channel_id, "channel")
+    else:  # the agent's channel of that type, when it has one
+        channel = await session.scalar(
+            select(Channel)
+            .where(Channel.agent_id == agent.id, Channel.type == data.channel)
+            .order_by(Channel.created_at)
+            .limit(1)
+        )
     conversation = Conversation(
         id=uuid.uuid4(),
         workspace_id=scope.workspace_id,
         agent_id=agent.id,
         contact_id=contact.id if contact else None,
-        channel=data.channel,
+        channel=channel.type if channel else data.channel,
+        channel_id=channel.id if channel else None,
         status="active",
         tags=[],
         custom_variables=dict(data.custom_variables or {}),
@@ -204,6 +228,7 @@ def _filters(
     stmt: Select[Any],
     status: str | None,
     channel: str | None,
+    channel_id: uuid.UUID | None,
     agent_id: uuid.UUID | None,
     contact_id: uuid.UUID | None,
     assignee_id: uuid.UUID | None,
@@ -216,6 +241,8 @@ def _filters(
         stmt = stmt.where(Conversation.status == status)
     if channel:
         stmt = stmt.where(Conversation.channel == channel)
+    if channel_id:
+        stmt = stmt.where(Conversation.channel_id == channel_id)
     if agent_id:
         stmt = stmt.where(Conversation.agent_id == agent_id)
     if contact_id:
@@ -238,6 +265,7 @@ async def list_conversations(
     *,
     status: str | None = None,
     channel: str | None = None,
+    channel_id: uuid.UUID | None = None,
     agent_id: uuid.UUID | None = None,
     contact_id: uuid.UUID | None = None,
     assignee_id: uuid.UUID | None = None,
@@ -250,6 +278,7 @@ async def list_conversations(
         scope.apply(select(Conversation), Conversation),
         status,
         channel,
+        channel_id,
         agent_id,
         contact_id,
         assignee_id,
@@ -323,6 +352,7 @@ async def add_member_message(
     message = _add_message(session, conversation, kind, data.content, sender_id=auth.user_id)
     await session.flush()
     if kind == "member":
+        await _deliver(session, conversation, message)
         await _emit(
             session,
             conversation,
@@ -336,10 +366,15 @@ async def add_member_message(
 
 
 async def add_agent_line(
-    session: AsyncSession, conversation: Conversation, content: str, kind: str
+    session: AsyncSession,
+    conversation: Conversation,
+    content: str,
+    kind: str,
+    sender_type: str = "agent",
 ) -> Message:
-    """A fixed line the agent spoke (a call's greeting, a reminder, a goodbye)."""
-    message = _add_message(session, conversation, "agent", content)
+    """A fixed line the agent spoke (a call's greeting, a reminder, a goodbye), or with
+    `sender_type="system"` a line about the conversation from nobody (an SMS opt-out)."""
+    message = _add_message(session, conversation, sender_type, content)
     message.ai_metadata = {"kind": kind}
     await session.flush()
     await _emit(
@@ -381,6 +416,7 @@ async def finish_reply(
     conversation.message_count = (conversation.message_count or 0) + 1
     conversation.last_message_at = message.created_at or get_clock().now()
     await session.flush()
+    await _deliver(session, conversation, message)
     await _emit(
         session,
         conversation,

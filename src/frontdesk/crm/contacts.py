@@ -324,3 +324,58 @@ async def for_phones(
             ]
         await event_service.emit_many(session, workspace_id, events)
     return found
+
+
+async def unify(
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    name: str | None = None,
+) -> Contact | None:
+    """The one contact of a person across channels: the one with this e-mail, else the one
+    with this phone number, given what it lacked (an e-mail or number nobody else has, a
+    name); a new lead when neither is known. None without an e-mail or a number."""
+    if not email and not phone:
+        return None
+    email = email.lower() if email else None
+
+    async def having(column: Any, value: str | None) -> Contact | None:
+        if not value:
+            return None
+        return await session.scalar(
+            select(Contact)
+            .where(Contact.workspace_id == workspace_id, column == value)
+            .order_by(Contact.created_at)
+            .limit(1)
+        )
+
+    by_email = await having(Contact.email, email)
+    by_phone = await having(Contact.phone_number, phone)
+    contact = by_email or by_phone
+    if contact is None:
+        contact = Contact(workspace_id=workspace_id, tags=[], extra={})
+        apply_fields(
+            contact,
+            schemas.ContactCreate(email=email, phone_number=phone, name=name, lead_status="new"),
+        )
+        session.add(contact)
+        await session.flush()
+        payload = event_data(contact)
+        await event_service.emit_many(
+            session,
+            workspace_id,
+            [("contact.created", payload, contact.id), ("lead.created", payload, contact.id)],
+        )
+        return contact
+    missing: dict[str, Any] = {}
+    if email and not contact.email and by_email is None:
+        missing["email"] = email
+    if phone and not contact.phone_number and by_phone is None:
+        missing["phone_number"] = phone
+    if name and not contact.name:
+        missing["name"] = name
+    if missing:
+        await _update(session, None, contact, schemas.ContactUpdate(**missing))
+    return contact

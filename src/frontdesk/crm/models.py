@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Model
-from frontdesk.db.types import JSONDoc
+from frontdesk.db.types import JSONDoc, UTCDateTime
 
 LEAD_STATUSES = ("new", "qualifying", "qualified", "booked", "disqualified", "nurturing")
 DEAL_STAGES = ("lead", "qualified", "proposal", "negotiation", "won", "lost")
@@ -65,6 +65,8 @@ class Contact(Model):
     extra: Mapped[dict[str, Any]] = mapped_column("metadata", JSONDoc, default=dict)
     lead_status: Mapped[str | None] = mapped_column(String(20))
     qualification_score: Mapped[int | None] = mapped_column(Integer)
+    # Texted STOP: no text goes to this contact until they text START.
+    sms_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Normalised words for full-text search (FTS5 on SQLite, a tsvector on PostgreSQL).
     search_text: Mapped[str] = mapped_column(Text, default="")
 

@@ -66,6 +66,7 @@ class Contact(Schema):
     metadata: dict[str, Any] = Field(validation_alias=AliasChoices("extra", "metadata"))
     lead_status: LeadStatus | None
     qualification_score: int | None
+    sms_opted_out_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -6,6 +6,7 @@ from frontdesk.audit import models as audit_models
 from frontdesk.auth import models as auth_models
 from frontdesk.calls import models as call_models
 from frontdesk.campaigns import models as campaign_models
+from frontdesk.channels import models as channel_models
 from frontdesk.conversations import models as conversation_models
 from frontdesk.crm import models as crm_models
 from frontdesk.db.base import Base
@@ -29,6 +30,7 @@ __all__ = [
     "auth_models",
     "call_models",
     "campaign_models",
+    "channel_models",
     "crm_models",
     "event_models",
     "idempotency",

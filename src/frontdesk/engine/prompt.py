@@ -66,16 +66,30 @@ def variables(
     return {k: v for k, v in values.items() if v is not None}
 
 
+# How replies should read on a channel, told to the model after the agent's own prompt.
+CHANNEL_STYLE = {
+    "sms": (
+        "You are texting with the customer (SMS). Reply in one to three short sentences of "
+        "plain text, under 300 characters: no markdown, lists or links unless asked."
+    ),
+}
+# The most tokens a reply may take on a channel (an SMS reply stays a text or two).
+CHANNEL_MAX_TOKENS = {"sms": 120}
+
+
 def system_prompt(
     agent: Agent,
     values: dict[str, Any],
     memories: Sequence[str],
     knowledge: Knowledge,
     override: str | None = None,
+    channel: str | None = None,
 ) -> tuple[str, list[str]]:
     """The system message and the placeholders no value was found for."""
     text, missing = templates.render(override or agent.prompt or "", values)
     parts = [text.strip() or f"You are {agent.name}, a helpful assistant. Answer briefly."]
+    if channel in CHANNEL_STYLE:
+        parts.append(CHANNEL_STYLE[channel])
     if memories:
         parts.append("What you remember about this customer:\n" + "\n".join(memories))
     if knowledge.passages:

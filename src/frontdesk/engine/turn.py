@@ -93,7 +93,9 @@ async def respond(
         if found.consulted:
             knowledge.consulted = True
             knowledge.no_answer_message = knowledge.no_answer_message or found.no_answer_message
-    system, missing = prompt.system_prompt(agent, values, memories, knowledge, prompt_override)
+    system, missing = prompt.system_prompt(
+        agent, values, memories, knowledge, prompt_override, conversation.channel
+    )
     messages = [llm.Message("system", system), *prompt.history(past)]
     actions = await action_service.get_many(
         session, scope, await agent_service.action_ids(session, agent.id)
@@ -127,7 +129,10 @@ async def respond(
             messages=messages,
             model=settings.get("model"),
             temperature=float(settings.get("temperature", 0.3)),
-            max_tokens=int(settings.get("max_tokens", 256)),
+            max_tokens=min(
+                int(settings.get("max_tokens", 256)),
+                prompt.CHANNEL_MAX_TOKENS.get(conversation.channel, 1 << 30),
+            ),
             tools=tools.specs(actions),
         )
         calls: list[llm.ToolCall] = []
@@ -238,7 +243,11 @@ async def suggest(session: AsyncSession, conversation: Conversation) -> str:
         )
     ).all()
     system, _ = prompt.system_prompt(
-        agent, prompt.variables(agent, conversation, contact), [], prompt.Knowledge()
+        agent,
+        prompt.variables(agent, conversation, contact),
+        [],
+        prompt.Knowledge(),
+        channel=conversation.channel,
     )
     system += "\n\nDraft the next reply for a human colleague to send. Reply with the draft only."
     provider = registry.provider_for(agent.llm or {}, agent_service.api_key_of(agent))
@@ -249,7 +258,10 @@ async def suggest(session: AsyncSession, conversation: Conversation) -> str:
             messages=[llm.Message("system", system), *prompt.history(past)],
             model=settings.get("model"),
             temperature=float(settings.get("temperature", 0.3)),
-            max_tokens=int(settings.get("max_tokens", 256)),
+            max_tokens=min(
+                int(settings.get("max_tokens", 256)),
+                prompt.CHANNEL_MAX_TOKENS.get(conversation.channel, 1 << 30),
+            ),
         ),
     )
     return completion.text.strip()

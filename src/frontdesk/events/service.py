@@ -22,6 +22,7 @@ EVENT_TYPES = (
     "conversation.pending",
     "message.received",
     "message.sent",
+    "message.updated",
     "conversation.ended",
     "call.started",
     "call.ended",

@@ -72,9 +72,12 @@ class HTTPEdgeMiddleware:
                 limit: LimitState | None = state.get(RATELIMIT_STATE)
                 if limit is not None:
                     extra.extend(limit.headers())
+                given = message.get("headers", [])
                 if cross_origin:
-                    extra.extend(_CORS)
-                message["headers"] = [*message.get("headers", []), *extra]
+                    # A route that answers only some origins names the one it allows.
+                    named = any(k.lower() == b"access-control-allow-origin" for k, _ in given)
+                    extra.extend(_CORS[1:] if named else _CORS)
+                message["headers"] = [*given, *extra]
             await send(message)
 
         try:
@@ -191,7 +194,8 @@ class HTTPEdgeMiddleware:
 
 
 # The API takes bearer tokens, never cookies, so any site may call it: the widget runs on
-# customers' own sites. (A web_chat channel's allowed origins are checked by the public routes.)
+# customers' own sites. (A web_chat channel's allowed origins are checked by the public routes,
+# which then name the page's origin instead of `*`.)
 _CORS = [
     (b"access-control-allow-origin", b"*"),
     (

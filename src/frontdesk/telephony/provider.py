@@ -32,6 +32,15 @@ class OutboundCall:
     timeout_seconds: int = 30  # ring this long before giving up (no answer)
 
 
+@dataclass(frozen=True)
+class SentText:
+    """A text the network took: its id there, and its status (`sent`, or already `delivered`
+    or `undelivered` on a network that knows at once)."""
+
+    sid: str
+    status: str = "sent"
+
+
 class TelephonyProvider(Protocol):
     name: str
 
@@ -44,8 +53,8 @@ class TelephonyProvider(Protocol):
     async def transfer(self, provider_call_id: str, to: str) -> None:
         """Hand the live call to another number (its media stream ends)."""
 
-    async def send_sms(self, to: str, from_: str, body: str) -> str:
-        """Send a text; returns the provider's message id."""
+    async def send_sms(self, to: str, from_: str, body: str, status_url: str = "") -> SentText:
+        """Hand a text to the network; what becomes of it later goes to `status_url`."""
         ...
 
     async def numbers(self) -> list[str]:

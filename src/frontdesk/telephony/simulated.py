@@ -22,7 +22,7 @@ from websockets.exceptions import WebSocketException
 
 from frontdesk.calls.models import Call
 from frontdesk.settings import get_settings
-from frontdesk.telephony.provider import OutboundCall
+from frontdesk.telephony.provider import OutboundCall, SentText
 from frontdesk.telephony.scenarios import Scenario, scenario_for
 from frontdesk.voice import audio
 
@@ -252,9 +252,13 @@ class SimulatedProvider:
             callee.transferred_to = to
             await callee.hang_up()  # the call leaves Frontdesk for the other number
 
-    async def send_sms(self, to: str, from_: str, body: str) -> str:
-        log.info("simulated_sms", to=to, from_=from_, characters=len(body))
-        return "SMSIM" + uuid.uuid4().hex
+    async def send_sms(self, to: str, from_: str, body: str, status_url: str = "") -> SentText:
+        """The simulated network delivers a text at once, except to a number whose scenario is
+        `failed` (a phone that cannot take it)."""
+        scenario = scenario_for(to, get_settings().simulated_scenarios)
+        status = "undelivered" if scenario.kind == "failed" else "delivered"
+        log.info("simulated_sms", to=to, from_=from_, characters=len(body), status=status)
+        return SentText("SMSIM" + uuid.uuid4().hex, status)
 
     async def numbers(self) -> list[str]:
         return []

@@ -26,6 +26,22 @@ STATUSES = {
     "canceled": "failed",
 }
 
+# Twilio's MessageStatus values and the statuses of a text here: `sent` once the network has it.
+TEXT_STATUSES = {
+    "accepted": "sent",
+    "scheduled": "sent",
+    "queued": "sent",
+    "sending": "sent",
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "delivered",
+    "undelivered": "undelivered",
+    "failed": "failed",
+    "canceled": "failed",
+    "receiving": "received",
+    "received": "received",
+}
+
 
 def signature(url: str, params: Mapping[str, str], auth_token: str) -> str:
     payload = url + "".join(f"{key}{params[key]}" for key in sorted(params))
@@ -56,6 +72,11 @@ def say_and_hang_up(text: str) -> str:
         '<?xml version="1.0" encoding="UTF-8"?>'
         f"<Response><Say>{escape(text)}</Say><Hangup/></Response>"
     )
+
+
+def empty_twiml() -> str:
+    """Nothing to do now (a text's answer goes out through the REST API)."""
+    return '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 def reject_twiml() -> str:

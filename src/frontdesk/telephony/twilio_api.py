@@ -4,6 +4,7 @@ Twilio's request signature, and for the media stream by a token in the stream's 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import structlog
 from fastapi import APIRouter, Request, WebSocket
@@ -15,10 +16,13 @@ from frontdesk.auth.security import decode_call_token, issue_call_token
 from frontdesk.calls import live, progress
 from frontdesk.calls import service as call_service
 from frontdesk.calls.models import Call
+from frontdesk.channels import service as channel_service
+from frontdesk.channels import sms as sms_channel
 from frontdesk.errors import AppError, PermissionDenied
 from frontdesk.kit.phone import InvalidPhoneNumber, to_e164
 from frontdesk.telephony import registry, twilio
-from frontdesk.telephony.models import PhoneNumber
+from frontdesk.telephony import sms as texts
+from frontdesk.telephony.models import PhoneNumber, SMSMessage
 from frontdesk.tenancy import service as tenancy_service
 from frontdesk.tenancy.models import Workspace
 from frontdesk.tenancy.scope import system_scope
@@ -139,3 +143,77 @@ async def media_stream(websocket: WebSocket) -> None:
     await live.run_call(
         websocket.app.state, uuid.UUID(str(claims.call_id)), transport, transport.run
     )
+
+
+def _media(params: dict[str, str]) -> list[dict[str, Any]]:
+    """The pictures or files of an MMS, as attachments (Twilio keeps them behind basic auth)."""
+    try:
+        count = min(int(params.get("NumMedia", "0") or 0), 10)
+    except ValueError:
+        count = 0
+    return [
+        {"url": params[f"MediaUrl{i}"][:2048], "type": params.get(f"MediaContentType{i}")}
+        for i in range(count)
+        if params.get(f"MediaUrl{i}")
+    ]
+
+
+@router.post("/sms", response_class=Response)
+async def inbound_text(request: Request) -> Response:
+    """Twilio's messaging webhook: a text to a number with an sms channel joins the sender's
+    conversation there (the answer is texted by a job, not in this response)."""
+    params = await _form(request)
+    try:
+        to = to_e164(params.get("To", ""))
+        sender = to_e164(params.get("From", ""))
+    except InvalidPhoneNumber:
+        return Response(twilio.empty_twiml(), media_type=TWIML)
+    async with request.app.state.sessionmaker() as session:
+        channel = await channel_service.for_number(session, "sms", to)
+        if channel is None:
+            log.info("text_to_number_without_channel", to=to)
+            return Response(twilio.empty_twiml(), media_type=TWIML)
+        workspace = await session.get_one(Workspace, channel.workspace_id)
+        _check_signature(request, params, workspace)
+        await sms_channel.receive(
+            session,
+            channel,
+            sender,
+            params.get("Body", "")[: texts.MAX_BODY],
+            provider="twilio",
+            provider_message_id=params.get("MessageSid") or params.get("SmsSid") or None,
+            attachments=_media(params),
+        )
+        await session.commit()
+    return Response(twilio.empty_twiml(), media_type=TWIML)
+
+
+@router.post("/sms/status", response_class=Response)
+async def text_status(request: Request, sms_id: uuid.UUID | None = None) -> Response:
+    """Twilio's message status callback: sent, delivered, undelivered or failed."""
+    params = await _form(request)
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    async with request.app.state.sessionmaker() as session:
+        if sms_id is not None:
+            sms = await session.get(SMSMessage, sms_id)
+        else:
+            sms = await session.scalar(
+                select(SMSMessage).where(
+                    SMSMessage.provider == "twilio", SMSMessage.provider_message_id == sid
+                )
+            )
+        if sms is None:
+            return Response(status_code=204)
+        workspace = await session.get_one(Workspace, sms.workspace_id)
+        _check_signature(request, params, workspace)
+        if sms.provider_message_id is None and sid:
+            sms.provider_message_id = sid
+        status = twilio.TEXT_STATUSES.get(
+            params.get("MessageStatus") or params.get("SmsStatus", "")
+        )
+        if status is not None and status != "received":
+            code = params.get("ErrorCode")
+            error = f"Twilio error {code} (see https://www.twilio.com/docs/errors/{code})"
+            await texts.report_status(session, sms, status, error if code else None)
+        await session.commit()
+    return Response(status_code=204)

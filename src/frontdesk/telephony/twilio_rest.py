@@ -17,8 +17,8 @@ from xml.sax.saxutils import escape
 import httpx
 
 from frontdesk.kit import ssrf
-from frontdesk.telephony.provider import OutboundCall, TelephonyError
-from frontdesk.telephony.twilio import stream_twiml
+from frontdesk.telephony.provider import OutboundCall, SentText, TelephonyError
+from frontdesk.telephony.twilio import TEXT_STATUSES, stream_twiml
 
 API_VERSION = "2010-04-01"
 TIMEOUT_SECONDS = 10.0
@@ -70,10 +70,13 @@ class TwilioProvider:
     async def transfer(self, provider_call_id: str, to: str) -> None:
         await self._request("POST", self._call_url(provider_call_id), {"Twiml": dial_twiml(to)})
 
-    async def send_sms(self, to: str, from_: str, body: str) -> str:
+    async def send_sms(self, to: str, from_: str, body: str, status_url: str = "") -> SentText:
         form: dict[str, str | list[str]] = {"To": to, "From": from_, "Body": body}
+        if status_url:
+            form["StatusCallback"] = status_url
         created = await self._request("POST", self._url("Messages.json"), form)
-        return self._sid(created, "message")
+        status = TEXT_STATUSES.get(str(created.get("status")), "sent")
+        return SentText(self._sid(created, "message"), status)
 
     async def numbers(self) -> list[str]:
         found: list[str] = []

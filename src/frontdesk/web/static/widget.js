@@ -1,5 +1,7 @@
 /* Frontdesk chat widget. Embed with:
  *   <script src="https://YOUR-FRONTDESK/widget.js" data-agent="AGENT_ID"></script>
+ * Optionally data-channel="CHANNEL_ID" picks one of the agent's web_chat channels (its theme);
+ * without it the channel that allows the page's origin is used.
  * API: FrontdeskWidget.open(), .close(), .setAgent(id), .destroy().
  * Browser events on window: frontdesk:lead.qualified, frontdesk:meeting.booked,
  * frontdesk:message (every message shown), frontdesk:ready.
@@ -10,7 +12,8 @@
   var script = document.currentScript;
   var base = script ? new URL(script.src, location.href).origin : location.origin;
   var agentId = script ? script.getAttribute("data-agent") : null;
-  var state = { conversation: null, token: null, events: null, root: null, shown: {}, open: false };
+  var channelId = script ? script.getAttribute("data-channel") : null;
+  var state = { conversation: null, token: null, events: null, root: null, shown: {}, open: false, channel: null };
   var storeKey = function () { return "frontdesk:" + agentId; };
 
   function el(tag, css, text) {
@@ -28,19 +31,28 @@
   }
 
   function build(agent) {
-    var color = (agent.theme && agent.theme.color) || "#1f6feb";
-    var root = el("div", "position:fixed;bottom:20px;right:20px;z-index:2147483000;font:14px/1.4 system-ui,sans-serif");
+    var theme = agent.theme || {};
+    var color = theme.color || "#1f6feb";
+    var ink = theme.text_color || "#fff";
+    var side = theme.position === "left" ? "left" : "right";
+    state.channel = agent.channel_id || null;
+    state.color = color; state.ink = ink;
+    var root = el("div", "position:fixed;bottom:20px;" + side + ":20px;z-index:2147483000;font:14px/1.4 system-ui,sans-serif;display:flex;flex-direction:column;align-items:" + (side === "left" ? "flex-start" : "flex-end"));
     root.setAttribute("data-frontdesk-widget", "");
-    var bubble = el("button", "width:56px;height:56px;border-radius:50%;border:0;color:#fff;cursor:pointer;font-size:24px;background:" + color, "💬");
-    bubble.setAttribute("aria-label", "Chat with " + agent.name);
+    var label = agent.launcher_text || theme.launcher_text;
+    var bubble = label
+      ? el("button", "height:48px;padding:0 20px;border-radius:24px;border:0;cursor:pointer;font:600 15px system-ui,sans-serif;color:" + ink + ";background:" + color, label)
+      : el("button", "width:56px;height:56px;border-radius:50%;border:0;cursor:pointer;font-size:24px;color:" + ink + ";background:" + color, "💬");
+    bubble.setAttribute("aria-label", label || "Chat with " + agent.name);
     bubble.setAttribute("data-frontdesk-launcher", "");
     var panel = el("div", "display:none;flex-direction:column;width:340px;height:460px;background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.2);overflow:hidden;margin-bottom:12px");
-    var head = el("div", "padding:12px 16px;color:#fff;font-weight:600;background:" + color, agent.name);
+    var head = el("div", "padding:12px 16px;font-weight:600;color:" + ink + ";background:" + color, theme.title || agent.name);
+    head.setAttribute("data-frontdesk-title", "");
     var log = el("div", "flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px");
     log.setAttribute("data-frontdesk-log", "");
     var form = el("form", "display:flex;border-top:1px solid #eee");
     var input = el("input", "flex:1;border:0;padding:12px;font:inherit;outline:none");
-    input.placeholder = "Type a message…";
+    input.placeholder = theme.placeholder || "Type a message…";
     input.setAttribute("data-frontdesk-input", "");
     var send = el("button", "border:0;background:none;padding:0 14px;cursor:pointer;color:" + color, "Send");
     form.appendChild(input); form.appendChild(send);
@@ -60,7 +72,7 @@
     if (message.id && state.shown[message.id]) return state.shown[message.id];
     var mine = message.sender_type === "user";
     var node = bubbleNode || el("div", "max-width:80%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;" +
-      (mine ? "align-self:flex-end;background:#1f6feb;color:#fff" : "align-self:flex-start;background:#f1f3f5;color:#111"));
+      (mine ? "align-self:flex-end;background:" + (state.color || "#1f6feb") + ";color:" + (state.ink || "#fff") : "align-self:flex-start;background:#f1f3f5;color:#111"));
     node.textContent = message.content;
     node.setAttribute("data-sender", message.sender_type || "agent");
     if (!node.parentNode) state.log.appendChild(node);
@@ -80,14 +92,17 @@
         return r.json().then(function (page) { page.items.forEach(function (m) { show(m); }); listen(); });
       });
     }
-    return api("/v1/public/conversations", { method: "POST", body: JSON.stringify({ agent_id: agentId }) })
-      .then(function (r) { return r.json(); })
+    var started = { agent_id: agentId };
+    if (state.channel) started.channel_id = state.channel;
+    return api("/v1/public/conversations", { method: "POST", body: JSON.stringify(started) })
+      .then(function (r) { return r.json().then(function (body) { if (!r.ok) throw new Error(body.error || "refused"); return body; }); })
       .then(function (body) {
         state.conversation = body.conversation_id; state.token = body.visitor_token;
         sessionStorage.setItem(storeKey(), JSON.stringify({ conversation: state.conversation, token: state.token }));
         if (body.greeting) show({ sender_type: "agent", content: body.greeting });
         listen();
-      });
+      })
+      .catch(function (error) { console.warn("Frontdesk widget:", error.message); });
   }
 
   function listen(delay) {
@@ -154,14 +169,17 @@
     destroy: function () {
       if (state.events) state.events.close();
       if (state.root) state.root.remove();
-      state = { conversation: null, token: null, events: null, root: null, shown: {}, open: false };
+      state = { conversation: null, token: null, events: null, root: null, shown: {}, open: false, channel: null };
     }
   };
 
   function init() {
     if (!agentId) return;
-    fetch(base + "/v1/public/agents/" + agentId)
-      .then(function (r) { if (!r.ok) throw new Error("agent unavailable"); return r.json(); })
+    var url = base + "/v1/public/agents/" + agentId + (channelId ? "?channel_id=" + encodeURIComponent(channelId) : "");
+    fetch(url)
+      .then(function (r) {
+        return r.json().then(function (body) { if (!r.ok) throw new Error(body.error || "agent unavailable"); return body; });
+      })
       .then(function (agent) { build(agent); emit("ready", { agent_id: agentId }); })
       .catch(function (error) { console.warn("Frontdesk widget:", error.message); });
   }
