@@ -236,6 +236,9 @@ async def test_a_voice_channel_routes_its_number_and_counts_its_calls(
     )
     numbers = (await client.get("/v1/phone-numbers", headers=owner.headers)).json()["items"]
     assert numbers[0]["agent_id"] == inbound
+    in_use = await client.delete(f"/v1/phone-numbers/{numbers[0]['id']}", headers=owner.headers)
+    assert in_use.status_code == 409
+    assert in_use.json()["code"] == "PHONE_NUMBER_IN_USE"
     call = await client.post(
         "/v1/calls",
         headers=owner.headers,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.audit import service as audit_service
 from frontdesk.auth.context import AuthContext
+from frontdesk.channels.models import Channel
 from frontdesk.errors import Conflict
 from frontdesk.kit.pagination import Pagination, paginate
 from frontdesk.telephony import schemas
@@ -91,6 +92,20 @@ async def delete(
     session: AsyncSession, auth: AuthContext, scope: WorkspaceScope, number_id: uuid.UUID
 ) -> None:
     number = await get(session, scope, number_id)
+    used = (
+        await session.scalars(
+            select(Channel.type).where(
+                Channel.workspace_id == number.workspace_id,
+                Channel.phone_number == number.phone_number,
+            )
+        )
+    ).all()
+    if used:
+        raise Conflict(
+            f"{number.phone_number} is the number of the workspace's {' and '.join(sorted(used))} "
+            "channel; delete or change the channel first",
+            "PHONE_NUMBER_IN_USE",
+        )
     await session.delete(number)
     await session.flush()
     await audit_service.record(session, auth, "phone_number.delete", "phone_number", number_id)
