@@ -50,6 +50,8 @@ from frontdesk.tenancy.api import members_router, subaccounts_router, workspace_
 from frontdesk.voice import providers as voice_providers
 from frontdesk.web.api import router as web_router
 from frontdesk.webhooks.api import deliveries_router, webhooks_router
+from frontdesk.workflows import triggers as workflow_triggers  # noqa: F401 (starts workflows)
+from frontdesk.workflows.api import router as workflows_router
 
 ROUTERS = (
     health_router,
@@ -85,6 +87,7 @@ ROUTERS = (
     channels_router,
     texts_router,
     simulated_texts_router,
+    workflows_router,
 )
 
 

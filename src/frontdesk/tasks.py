@@ -15,6 +15,8 @@ from frontdesk.knowledge import tasks as knowledge_tasks
 from frontdesk.notifications import service as notification_subscriber
 from frontdesk.telephony import sms as sms_delivery
 from frontdesk.webhooks import tasks as webhook_tasks
+from frontdesk.workflows import runner as workflow_runner
+from frontdesk.workflows import triggers as workflow_triggers
 
 __all__ = [
     "analysis_tasks",
@@ -32,4 +34,6 @@ __all__ = [
     "sms_channel",
     "sms_delivery",
     "webhook_tasks",
+    "workflow_runner",
+    "workflow_triggers",
 ]

@@ -284,8 +284,11 @@ async def public_events(
                 if data.get("id") != str(conversation_id):
                     continue
                 message = data.get("message") or {}
-                # The visitor's own stream already carries the AI's replies: only people's here.
-                if kind == "message.sent" and message.get("sender_type") == "member":
+                # The visitor's own stream already carries the AI's replies: here people's, and
+                # what workflows send.
+                sent_by = message.get("sender_type")
+                by_workflow = (message.get("ai_metadata") or {}).get("kind") == "workflow"
+                if kind == "message.sent" and (sent_by == "member" or by_workflow):
                     yield ServerSentEvent(event="message", data=json.dumps(message))
                 elif kind == "conversation.ended":
                     yield ServerSentEvent(

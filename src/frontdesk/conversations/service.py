@@ -135,6 +135,7 @@ async def create(
     contact = (
         await contact_service.get(session, scope, data.contact_id) if data.contact_id else None
     )
+    channel: Channel | None
     if data.channel_id:
         channel = await scope.get(session, Channel, data.channel_id, "channel")
     else:  # the agent's channel of that type, when it has one
@@ -377,6 +378,8 @@ async def add_agent_line(
     message = _add_message(session, conversation, sender_type, content)
     message.ai_metadata = {"kind": kind}
     await session.flush()
+    if sender_type == "agent":
+        await _deliver(session, conversation, message)
     await _emit(
         session,
         conversation,
@@ -515,7 +518,7 @@ async def set_status(
 
 async def add_tag(
     session: AsyncSession,
-    auth: AuthContext,
+    auth: AuthContext | None,
     scope: WorkspaceScope,
     conversation_id: uuid.UUID,
     tag: str,
@@ -526,9 +529,10 @@ async def add_tag(
             raise Conflict("A conversation has at most 50 tags", "TOO_MANY_TAGS")
         conversation.tags = [*(conversation.tags or []), tag]
         await session.flush()
-        await audit_service.record(
-            session, auth, "conversation.tag", "conversation", conversation.id, {"tag": tag}
-        )
+        if auth is not None:
+            await audit_service.record(
+                session, auth, "conversation.tag", "conversation", conversation.id, {"tag": tag}
+            )
     return conversation
 
 
@@ -552,7 +556,7 @@ async def remove_tag(
 
 async def assign(
     session: AsyncSession,
-    auth: AuthContext,
+    auth: AuthContext | None,
     scope: WorkspaceScope,
     conversation_id: uuid.UUID,
     member_id: uuid.UUID | None,
@@ -567,6 +571,8 @@ async def assign(
     if member_id is not None and conversation.status == "pending":
         conversation.status = "active"
     await session.flush()
+    if auth is None:
+        return conversation
     await audit_service.record(
         session,
         auth,

@@ -19,6 +19,7 @@ from frontdesk.notifications import models as notification_models
 from frontdesk.telephony import models as telephony_models
 from frontdesk.tenancy import models as tenancy_models
 from frontdesk.webhooks import models as webhook_models
+from frontdesk.workflows import models as workflow_models
 
 metadata = Base.metadata
 
@@ -42,4 +43,5 @@ __all__ = [
     "telephony_models",
     "tenancy_models",
     "webhook_models",
+    "workflow_models",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Model
@@ -23,3 +23,5 @@ class Event(Model):
     # The person the event is about, so that erasing them erases it (and its deliveries).
     contact_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
+    # How many workflow runs in a row led to this event (0: a person, a call, the API).
+    depth: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

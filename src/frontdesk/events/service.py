@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
@@ -15,6 +16,9 @@ from frontdesk.jobs import service as job_service
 from frontdesk.jobs.clock import get_clock
 
 FANOUT_JOB = "events.fanout"
+# Set while a workflow's node runs: the events it causes carry its depth, so a workflow whose
+# own change fires its trigger again is stopped after a few rounds.
+DEPTH: ContextVar[int] = ContextVar("frontdesk_event_depth", default=0)
 
 # Every event type a webhook can subscribe to (`*` subscribes to all).
 EVENT_TYPES = (
@@ -70,6 +74,7 @@ async def emit(
         type=type,
         contact_id=contact_id,
         data=jsonable_encoder(data),
+        depth=DEPTH.get(),
         created_at=now,
         updated_at=now,
     )
@@ -98,6 +103,7 @@ async def emit_many(
             "type": type_,
             "contact_id": contact_id,
             "data": jsonable_encoder(data),
+            "depth": DEPTH.get(),
             "created_at": now,
             "updated_at": now,
         }

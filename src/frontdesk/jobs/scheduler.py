@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
 from croniter import croniter
@@ -42,15 +43,18 @@ class Schedule:
     cron: str
     kind: str
     payload: dict[str, Any] = field(default_factory=dict)
+    timezone: str | None = None  # the cron's times are in this zone (default UTC)
+    not_before: datetime | None = None  # occurrences before this are not fired (new schedules)
 
     def latest(self, now: datetime) -> datetime:
         """The latest occurrence at or before `now`."""
-        it = croniter(self.cron, now)
+        local = now.astimezone(ZoneInfo(self.timezone)) if self.timezone else now
+        it = croniter(self.cron, local)
         nxt: datetime = it.get_next(datetime)
-        if nxt == now:
+        if nxt == local:
             return now
-        prev: datetime = croniter(self.cron, now).get_prev(datetime)
-        return prev
+        prev: datetime = croniter(self.cron, local).get_prev(datetime)
+        return prev.astimezone(UTC)
 
 
 _STATIC: dict[str, Schedule] = {}
@@ -83,6 +87,8 @@ async def tick(maker: async_sessionmaker[AsyncSession]) -> int:
         )
         for schedule in schedules:
             fire_at = schedule.latest(now)
+            if schedule.not_before is not None and fire_at < schedule.not_before:
+                continue
             stmt = (
                 insert(ScheduleRun)
                 .values(name=schedule.name, fire_at=fire_at)
