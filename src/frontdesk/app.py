@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from frontdesk import __version__
 from frontdesk.actions.api import router as actions_router
 from frontdesk.agents.api import router as agents_router
+from frontdesk.analytics.api import router as analytics_router
 from frontdesk.audit.api import router as audit_router
 from frontdesk.auth.api import keys_router
 from frontdesk.auth.api import router as auth_router
@@ -88,6 +89,7 @@ ROUTERS = (
     texts_router,
     simulated_texts_router,
     workflows_router,
+    analytics_router,
 )
 
 

@@ -42,6 +42,10 @@ class Conversation(Model):
     key_phrases: Mapped[list[str]] = mapped_column(JSONDoc, default=list)
     # How the analysis was made (method, scores, extracted lead fields) and when.
     analysis: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
+    # The customer's rating of the conversation (1 to 5) and what they added, if they did.
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unread_count: Mapped[int] = mapped_column(Integer, default=0)
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -26,6 +26,7 @@ from frontdesk.crm import contacts as contact_service
 from frontdesk.db.session import Session
 from frontdesk.errors import NotFound, PermissionDenied, Unauthenticated
 from frontdesk.events.live import LiveBroker
+from frontdesk.jobs.clock import get_clock
 from frontdesk.kit.pagination import Page, PaginationParams
 from frontdesk.kit.phone import PhoneNumber as E164
 from frontdesk.kit.ratelimit import RateLimiter, remember
@@ -247,6 +248,33 @@ async def post_public_message(
         schemas.MessageCreate(content=data.content, attachments=data.attachments),
     )
     return await answer(request, session, scope, conversation, stored)
+
+
+class Rating(Input):
+    rating: Annotated[int, Field(ge=1, le=5)]
+    comment: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class Rated(Schema):
+    conversation_id: uuid.UUID
+    rating: int
+    comment: str | None
+
+
+@router.post("/conversations/{conversation_id}/rating", dependencies=[PublicLimit])
+async def rate_conversation(
+    conversation_id: uuid.UUID, data: Rating, session: Session, request: Request
+) -> Rated:
+    """The visitor rates the conversation from 1 to 5 (again: the new rating replaces the old);
+    it counts in the satisfaction figures of analytics."""
+    claims = _visitor(request, conversation_id)
+    await _web_chat(session, request, None, claims.agent_id)
+    conversation = await conversation_service.get(session, _scope(claims), conversation_id)
+    conversation.rating = data.rating
+    conversation.rating_comment = data.comment
+    conversation.rated_at = get_clock().now()
+    await session.flush()
+    return Rated(conversation_id=conversation.id, rating=data.rating, comment=data.comment)
 
 
 @router.get(

@@ -67,6 +67,8 @@ class Conversation(Schema):
     sentiment: Literal["positive", "neutral", "negative"] | None = None
     key_phrases: list[str] = []
     analysis: dict[str, Any] | None = None
+    rating: int | None = None
+    rating_comment: str | None = None
     unread_count: int
     message_count: int
     last_message_at: datetime | None

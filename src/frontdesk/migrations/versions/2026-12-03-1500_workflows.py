@@ -1,4 +1,4 @@
-"""workflows and their executions; the depth of events started by workflow runs
+"""workflows and their executions; the depth of events started by workflow runs; ratings
 
 Revision ID: 7d2e4b1c8a90
 Revises: 5c1a7e2b9d40
@@ -98,9 +98,19 @@ def upgrade() -> None:
         op.f("ix_workflow_executions_workspace_id"), "workflow_executions", ["workspace_id"]
     )
     op.add_column("events", sa.Column("depth", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("conversations", sa.Column("rating", sa.Integer(), nullable=True))
+    op.add_column("conversations", sa.Column("rating_comment", sa.Text(), nullable=True))
+    op.add_column(
+        "conversations",
+        sa.Column("rated_at", frontdesk.db.types.UTCDateTime(timezone=True), nullable=True),
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("conversations") as batch:
+        batch.drop_column("rated_at")
+        batch.drop_column("rating_comment")
+        batch.drop_column("rating")
     with op.batch_alter_table("events") as batch:
         batch.drop_column("depth")
     op.drop_index(op.f("ix_workflow_executions_workspace_id"), table_name="workflow_executions")
