@@ -11,8 +11,8 @@ customer message containing the keyword and waits for the webhook before the nex
 figure is latency, not throughput. The latency is from just before the message's POST to the
 webhook's arrival at the receiver. The parts come from the server's own timestamps: the
 message's `created_at`, the execution's `created_at` (the fan-out job wrote it) and
-`executed_at` (the `workflows.run` job started it), and the first node's start (its log entry is
-stamped when the node returns: `started_at` minus `duration_ms`). The worker polls every
+`executed_at` (the `workflows.run` job started it), and the first node's `started_at`. The
+worker polls every
 `FRONTDESK_WORKER_POLL_SECONDS` (the default unless `--poll-seconds` is given); commits that
 enqueue jobs wake it at once in-process, and through Redis across processes.
 """
@@ -131,7 +131,7 @@ def _measure(base: str, samples: int) -> dict[str, list[float]]:
                 stored = _ts(body["data"]["message"]["created_at"])
                 queued = _ts(detail["created_at"])
                 executed = _ts(detail["executed_at"])
-                node = _ts(entry["started_at"]) - float(entry["duration_ms"]) / 1000
+                node = _ts(entry["started_at"])
                 parts["total"].append((hit.at - started) * 1000)
                 parts["post"].append((answered - started) * 1000)
                 parts["post_to_stored"].append((stored - started) * 1000)
@@ -154,9 +154,8 @@ def _run(kind: str, redis: bool, samples: int, poll: float | None, tmp: str) -> 
             "FRONTDESK_ALLOW_PRIVATE_URLS": "true",
             "FRONTDESK_RATE_LIMIT": "100000000/hour",
             "FRONTDESK_LOG_LEVEL": "warning",
+            "FRONTDESK_REDIS_URL": REDIS if redis else "",  # empty: none
         }
-        if redis:
-            env["FRONTDESK_REDIS_URL"] = REDIS
         if poll is not None:
             env["FRONTDESK_WORKER_POLL_SECONDS"] = str(poll)
         base = f"http://127.0.0.1:{port}"
@@ -177,6 +176,7 @@ def main() -> None:
         help="FRONTDESK_WORKER_POLL_SECONDS for the server (default: the server's own)",
     )
     args = parser.parse_args()
+    os.environ.pop("FRONTDESK_WORKER_POLL_SECONDS", None)  # the server's default unless given
     redis_modes = {"both": (False, True), "yes": (True,), "no": (False,)}[args.redis]
     poll = "default" if args.poll_seconds is None else f"{args.poll_seconds:g} s"
     rows = []
@@ -185,7 +185,8 @@ def main() -> None:
         for kind in args.databases.split(","):
             for redis in redis_modes:
                 result = _run(kind, redis, args.samples, args.poll_seconds, tmp)
-                name = f"{kind}, {'Redis' if redis else 'no Redis'}"
+                label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(kind, kind)
+                name = f"{label}, {'Redis' if redis else 'no Redis'}"
                 total = result["total"]
                 p95 = _pct(total, 0.95)
                 rows.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -110,6 +111,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             background.start()
         app.state.background = background
+        # What start-up loaded lives as long as the process: kept out of the collector's way,
+        # full collections (which stop the event loop for their length) stay short.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

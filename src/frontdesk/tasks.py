@@ -1,6 +1,7 @@
 """Imports every module that registers job handlers, schedules or event subscribers."""
 
 from frontdesk.analysis import tasks as analysis_tasks
+from frontdesk.analytics import rollups as analytics_rollups
 from frontdesk.calls import dialer as call_dialer
 from frontdesk.calls import tasks as call_tasks
 from frontdesk.campaigns import dialing as campaign_dialing
@@ -20,6 +21,7 @@ from frontdesk.workflows import triggers as workflow_triggers
 
 __all__ = [
     "analysis_tasks",
+    "analytics_rollups",
     "call_dialer",
     "call_tasks",
     "campaign_dialing",

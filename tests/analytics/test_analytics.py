@@ -19,10 +19,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.agents.models import Agent
+from frontdesk.analytics import rollups
 from frontdesk.calls.models import Call
 from frontdesk.campaigns.models import Campaign
 from frontdesk.conversations.models import Conversation, Message
 from frontdesk.crm.models import Contact
+from frontdesk.jobs.clock import ManualClock, set_clock
 from frontdesk.tenancy.models import Workspace
 from tests.fixtures.factories import Account
 
@@ -148,6 +150,7 @@ async def data(session: AsyncSession, owner: Account) -> Data:
                         "cost": str(r["cost"]),
                         "model": r["model"],
                     },
+                    response_ms=r["latency"],
                     created_at=created + timedelta(seconds=1),
                     updated_at=created,
                 )
@@ -479,3 +482,39 @@ async def test_a_visitor_rates_the_chat(client: httpx.AsyncClient, owner: Accoun
         f"/v1/conversations/{started['conversation_id']}", headers=owner.headers
     )
     assert (detail.json()["rating"], detail.json()["rating_comment"]) == (4, "Quick answers")
+
+
+@pytest.mark.parametrize("through", [date(2026, 10, 20), date(2026, 10, 25), date(2026, 11, 30)])
+async def test_rollups_answer_as_live(
+    client: httpx.AsyncClient, owner: Account, data: Data, session: AsyncSession, through: date
+) -> None:
+    """Days rolled up (part or all of the range) plus the rest live: the same figures."""
+    variants: list[dict[str, str]] = [
+        {},
+        {"agent_id": str(data.agents[1])},
+        {"campaign_id": str(data.campaign)},
+        {"type_of_call": "inbound"},
+        {"start_date": "2026-10-25", "end_date": "2026-10-26"},
+    ]
+    live = {
+        (path, i): await get(client, owner, path, **query)
+        for path in ("overview", "calls")
+        for i, query in enumerate(variants)
+    }
+    previous = set_clock(ManualClock(local(through + timedelta(days=1), 12, 0)))
+    try:
+        rolled = await rollups.roll_up(session, owner.workspace.id, "Europe/Berlin")
+        await session.commit()
+    finally:
+        set_clock(previous)
+    assert rolled == (through - FIRST).days + 1
+    for (path, i), expected in live.items():
+        assert await get(client, owner, path, **variants[i]) == expected, (path, variants[i])
+    # Rolling again re-rolls the last days only, and changes nothing.
+    previous = set_clock(ManualClock(local(through + timedelta(days=1), 13, 0)))
+    try:
+        assert await rollups.roll_up(session, owner.workspace.id, "Europe/Berlin") == 3
+        await session.commit()
+    finally:
+        set_clock(previous)
+    assert await get(client, owner, "overview") == live[("overview", 0)]

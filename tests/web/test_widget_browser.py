@@ -132,6 +132,18 @@ async def test_widget_chat_and_human_reply(
         seen = await page.evaluate("window.seen")
         assert "Hi, Sam from the shop here." in seen
 
+        # The conversation ends: the visitor rates it.
+        ended = await api.post(
+            f"/v1/conversations/{conversation_id}/status",
+            headers=headers,
+            json={"status": "ended"},
+        )
+        assert ended.status_code == 200
+        await page.locator("[data-rating='4']").click(timeout=15_000)
+        await log.get_by_text("Thank you!").wait_for(timeout=10_000)
+        rated = (await api.get(f"/v1/conversations/{conversation_id}", headers=headers)).json()
+        assert rated["rating"] == 4
+
         await page.evaluate("FrontdeskWidget.destroy()")
         await asyncio.sleep(0.1)
         assert await page.locator("[data-frontdesk-widget]").count() == 0

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from frontdesk.analytics import export as export_service
-from frontdesk.analytics import queries
+from frontdesk.analytics import queries, rollups
 from frontdesk.analytics.periods import MAX_DAYS, period
 from frontdesk.auth.dependencies import ReadAuth
 from frontdesk.db.session import Session
@@ -47,7 +47,7 @@ Filters = Annotated[queries.Filters, Depends(_filters)]
 @router.get("/overview")
 async def overview(f: Filters, session: Session) -> dict[str, Any]:
     """Conversations, agents, response time, satisfaction (1-5), leads and conversion."""
-    return await queries.overview(session, f)
+    return await rollups.overview(session, f)
 
 
 @router.get("/conversations")
@@ -73,7 +73,7 @@ async def agents(f: Filters, session: Session) -> dict[str, Any]:
 @router.get("/calls")
 async def calls(f: Filters, session: Session) -> dict[str, Any]:
     """Calls: totals, success rate, cost per call, by status and end-call reason, per day."""
-    return await queries.calls(session, f)
+    return await rollups.calls(session, f)
 
 
 @router.get("/sentiment")

@@ -7,7 +7,8 @@ are a small derived table joined to the rows, so an empty day is a row with 0.""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +41,10 @@ SENTIMENTS = ("positive", "neutral", "negative")
 # Calls that never reached anybody.
 FAILED = ("failed", "busy", "no_answer")
 IN_FLIGHT = ("queued", "initiated", "in_progress", "paused")
+# Written out (not bound parameters) so that the planner matches the partial indexes
+# `ix_messages_replies` and `ix_conversations_open` in every plan.
+REPLY = text("messages.sender_type = 'agent'")
+OPEN = text("conversations.status IN ('active', 'pending')")
 DIRECTIONS = {"inbound": "inbound", "outbound": "outbound", "widget": "web", "web": "web"}
 
 
@@ -122,7 +127,7 @@ def _seconds_between(session: AsyncSession, later: Any, earlier: Any) -> Any:
 
 
 def _latency() -> Any:
-    return Message.ai_metadata["latency_ms"].as_float()
+    return Message.response_ms
 
 
 def _tokens() -> Any:
@@ -133,20 +138,24 @@ def _cost() -> Any:
     return cast(Message.ai_metadata["cost"].as_string(), Numeric(18, 8))
 
 
-def _agent_messages(f: Filters, *columns: Any) -> Select[Any]:
-    """`columns` over the agents' replies in the period, in conversations the filters keep."""
-    return (
+def _agent_messages(f: Filters, *columns: Any, join: bool = False) -> Select[Any]:
+    """`columns` over the agents' replies in the period, in conversations the filters keep
+    (joined to their conversations when the filters or the columns need them)."""
+    stmt = (
         select(*columns)
         .select_from(Message)
-        .join(Conversation, Conversation.id == Message.conversation_id)
         .where(
             Message.workspace_id == f.workspace_id,
-            Message.sender_type == "agent",
+            REPLY,
             Message.created_at >= f.period.since,
             Message.created_at < f.period.until,
-            *f.conversations(in_period=False),
         )
     )
+    if join or f.agent_id or f.campaign_id or f.direction:
+        stmt = stmt.join(Conversation, Conversation.id == Message.conversation_id).where(
+            *f.conversations(in_period=False)
+        )
+    return stmt
 
 
 async def series(
@@ -176,20 +185,69 @@ async def series(
 # -- routes -------------------------------------------------------------------------------------
 
 
-async def overview(session: AsyncSession, f: Filters) -> dict[str, Any]:
+@dataclass
+class OverviewParts:
+    """Sums and counts the overview is made of: added up across periods (rolled-up days and
+    live ones), then divided once."""
+
+    conversations: int = 0
+    agents: set[uuid.UUID] = field(default_factory=set)
+    messages: int = 0
+    rating_sum: float = 0
+    ratings: int = 0
+    latency_sum: float = 0
+    latencies: int = 0
+    leads: int = 0
+    converted: int = 0
+
+    def __add__(self, other: OverviewParts) -> OverviewParts:
+        return OverviewParts(
+            self.conversations + other.conversations,
+            self.agents | other.agents,
+            self.messages + other.messages,
+            self.rating_sum + other.rating_sum,
+            self.ratings + other.ratings,
+            self.latency_sum + other.latency_sum,
+            self.latencies + other.latencies,
+            self.leads + other.leads,
+            self.converted + other.converted,
+        )
+
+
+async def overview_parts(session: AsyncSession, f: Filters) -> OverviewParts:
     c = Conversation
-    conversations = (
+    totals = (
         await session.execute(
             select(
                 func.count(c.id),
-                func.count(case((c.status.in_(("active", "pending")), 1))),
-                func.count(func.distinct(c.agent_id)),
-                func.avg(c.message_count),
-                func.avg(c.rating),
+                func.sum(c.message_count),
+                func.sum(c.rating),
+                func.count(c.rating),
             ).where(*f.conversations())
         )
     ).one()
-    response = await session.scalar(_agent_messages(f, func.avg(_latency())))
+    agents = set(
+        (await session.scalars(select(c.agent_id).where(*f.conversations()).distinct())).all()
+    )
+    response = (
+        await session.execute(_agent_messages(f, func.sum(_latency()), func.count(_latency())))
+    ).one()
+    leads = await lead_counts(session, f)
+    return OverviewParts(
+        conversations=totals[0],
+        agents={a for a in agents if a is not None},
+        messages=int(totals[1] or 0),
+        rating_sum=float(totals[2] or 0),
+        ratings=totals[3],
+        latency_sum=float(response[0] or 0),
+        latencies=response[1],
+        leads=leads[0],
+        converted=leads[1],
+    )
+
+
+async def lead_counts(session: AsyncSession, f: Filters) -> tuple[int, int]:
+    """New leads of the period, and how many of them are qualified or booked."""
     leads = (
         await session.execute(
             select(
@@ -198,16 +256,34 @@ async def overview(session: AsyncSession, f: Filters) -> dict[str, Any]:
             ).where(*f.contacts())
         )
     ).one()
+    return int(leads[0]), int(leads[1])
+
+
+async def active_conversations(session: AsyncSession, f: Filters) -> int:
+    """Conversations of the period that are still open (a state now, not a sum of days)."""
+    c = Conversation
+    return int(await session.scalar(select(func.count(c.id)).where(*f.conversations(), OPEN)) or 0)
+
+
+def overview_of(parts: OverviewParts, active: int) -> dict[str, Any]:
     return {
-        "total_conversations": conversations[0],
-        "active_conversations": conversations[1],
-        "active_agents": conversations[2],
-        "avg_response_time_ms": rounded(response, 1),
-        "user_satisfaction": rounded(conversations[4]),
-        "total_leads": leads[0],
-        "avg_messages_per_conversation": rounded(conversations[3]) or 0.0,
-        "conversion_rate": percent(leads[1], leads[0]),
+        "total_conversations": parts.conversations,
+        "active_conversations": active,
+        "active_agents": len(parts.agents),
+        "avg_response_time_ms": rounded(parts.latency_sum / parts.latencies, 1)
+        if parts.latencies
+        else None,
+        "user_satisfaction": rounded(parts.rating_sum / parts.ratings) if parts.ratings else None,
+        "total_leads": parts.leads,
+        "avg_messages_per_conversation": rounded(parts.messages / parts.conversations)
+        if parts.conversations
+        else 0.0,
+        "conversion_rate": percent(parts.converted, parts.leads),
     }
+
+
+async def overview(session: AsyncSession, f: Filters) -> dict[str, Any]:
+    return overview_of(await overview_parts(session, f), await active_conversations(session, f))
 
 
 async def conversations(session: AsyncSession, f: Filters, group_by: str) -> dict[str, Any]:
@@ -245,7 +321,9 @@ async def costs(session: AsyncSession, f: Filters) -> dict[str, Any]:
     chat_cost = case((Conversation.channel != "voice", _cost()), else_=0)
     totals = (
         await session.execute(
-            _agent_messages(f, func.sum(_tokens()), func.sum(_cost()), func.sum(chat_cost))
+            _agent_messages(
+                f, func.sum(_tokens()), func.sum(_cost()), func.sum(chat_cost), join=True
+            )
         )
     ).one()
     model = Message.ai_metadata["model"].as_string()
@@ -259,7 +337,7 @@ async def costs(session: AsyncSession, f: Filters) -> dict[str, Any]:
     per_agent = (
         await session.execute(
             _agent_messages(
-                f, Conversation.agent_id, func.sum(_tokens()), func.sum(chat_cost)
+                f, Conversation.agent_id, func.sum(_tokens()), func.sum(chat_cost), join=True
             ).group_by(Conversation.agent_id)
         )
     ).all()
@@ -318,7 +396,7 @@ async def agents(session: AsyncSession, f: Filters) -> dict[str, Any]:
         a: v
         for a, v in (
             await session.execute(
-                _agent_messages(f, Conversation.agent_id, func.avg(_latency())).group_by(
+                _agent_messages(f, Conversation.agent_id, func.avg(_latency()), join=True).group_by(
                     Conversation.agent_id
                 )
             )
@@ -356,36 +434,42 @@ async def agents(session: AsyncSession, f: Filters) -> dict[str, Any]:
     return {"agents": out}
 
 
-async def calls(session: AsyncSession, f: Filters) -> dict[str, Any]:
+@dataclass
+class CallParts:
+    statuses: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    duration_sum: float = 0
+    durations: int = 0
+    cost: Decimal = Decimal(0)
+    daily: dict[str, Counter[str]] = field(default_factory=dict)  # day: total/completed/failed
+
+    def __add__(self, other: CallParts) -> CallParts:
+        return CallParts(
+            self.statuses + other.statuses,
+            self.reasons + other.reasons,
+            self.duration_sum + other.duration_sum,
+            self.durations + other.durations,
+            self.cost + other.cost,
+            {**self.daily, **other.daily},
+        )
+
+
+async def call_parts(session: AsyncSession, f: Filters) -> CallParts:
     totals = (
         await session.execute(
-            select(
-                func.count(Call.id),
-                func.count(case((Call.status == "completed", 1))),
-                func.count(case((Call.status.in_(FAILED), 1))),
-                func.avg(Call.duration),
-                func.sum(Call.cost),
-            ).where(*f.calls())
+            select(func.sum(Call.duration), func.count(Call.duration), func.sum(Call.cost)).where(
+                *f.calls()
+            )
         )
     ).one()
-    total = totals[0]
-    by_status = (
-        await session.execute(
-            select(Call.status, func.count(Call.id))
-            .where(*f.calls())
-            .group_by(Call.status)
-            .order_by(func.count(Call.id).desc(), Call.status)
-        )
-    ).all()
-    by_reason = (
-        await session.execute(
-            select(Call.end_call_reason, func.count(Call.id))
-            .where(*f.calls(), Call.end_call_reason.is_not(None))
-            .group_by(Call.end_call_reason)
-            .order_by(func.count(Call.id).desc(), Call.end_call_reason)
-        )
-    ).all()
-    ended = sum(n for _, n in by_reason)
+    statuses = await session.execute(
+        select(Call.status, func.count(Call.id)).where(*f.calls()).group_by(Call.status)
+    )
+    reasons = await session.execute(
+        select(Call.end_call_reason, func.count(Call.id))
+        .where(*f.calls(), Call.end_call_reason.is_not(None))
+        .group_by(Call.end_call_reason)
+    )
     daily = await series(
         session,
         f.period,
@@ -397,22 +481,55 @@ async def calls(session: AsyncSession, f: Filters) -> dict[str, Any]:
             "failed": func.count(case((Call.status.in_(FAILED), 1))),
         },
     )
+    return CallParts(
+        Counter({str(s): int(n) for s, n in statuses.all()}),
+        Counter({str(r): int(n) for r, n in reasons.all()}),
+        float(totals[0] or 0),
+        totals[1],
+        Decimal(totals[2] or 0),
+        {d["date"]: Counter({k: d[k] for k in ("total", "completed", "failed")}) for d in daily},
+    )
+
+
+def calls_of(parts: CallParts, period: Period) -> dict[str, Any]:
+    total = sum(parts.statuses.values())
+    completed = parts.statuses.get("completed", 0)
+    failed = sum(parts.statuses.get(s, 0) for s in FAILED)
+    ended = sum(parts.reasons.values())
+    empty: Counter[str] = Counter()
     return {
         "total_calls": total,
-        "completed_calls": totals[1],
-        "failed_calls": totals[2],
-        "average_duration": rounded(totals[3], 1),
-        "success_rate": percent(totals[1], total),
-        "cost_per_call": rounded(Decimal(totals[4] or 0) / total, 6) if total else None,
-        "total_cost": rounded(totals[4] or 0, 6),
+        "completed_calls": completed,
+        "failed_calls": failed,
+        "average_duration": rounded(parts.duration_sum / parts.durations, 1)
+        if parts.durations
+        else None,
+        "success_rate": percent(completed, total),
+        "cost_per_call": rounded(parts.cost / total, 6) if total else None,
+        "total_cost": rounded(parts.cost, 6),
         "by_status": [
-            {"status": s, "count": n, "percentage": percent(n, total)} for s, n in by_status
+            {"status": s, "count": n, "percentage": percent(n, total)}
+            for s, n in sorted(parts.statuses.items(), key=lambda i: (-i[1], i[0]))
         ],
         "by_end_call_reason": [
-            {"reason": r, "count": n, "percentage": percent(n, ended)} for r, n in by_reason
+            {"reason": r, "count": n, "percentage": percent(n, ended)}
+            for r, n in sorted(parts.reasons.items(), key=lambda i: (-i[1], i[0]))
         ],
-        "daily": daily,
+        "daily": [
+            {
+                "date": day.isoformat(),
+                **{
+                    k: parts.daily.get(day.isoformat(), empty).get(k, 0)
+                    for k in ("total", "completed", "failed")
+                },
+            }
+            for day in period.days
+        ],
     }
+
+
+async def calls(session: AsyncSession, f: Filters) -> dict[str, Any]:
+    return calls_of(await call_parts(session, f), f.period)
 
 
 def _sentiment_columns(model: Any) -> dict[str, Any]:

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Model
@@ -18,6 +18,14 @@ class Conversation(Model):
     __table_args__ = (
         Index("ix_conversations_workspace_created", "workspace_id", "created_at"),
         Index("ix_conversations_workspace_status", "workspace_id", "status"),
+        # Open conversations by time (the analytics' active conversations of a period).
+        Index(
+            "ix_conversations_open",
+            "workspace_id",
+            "created_at",
+            sqlite_where=text("status IN ('active', 'pending')"),
+            postgresql_where=text("status IN ('active', 'pending')"),
+        ),
     )
 
     workspace_id: Mapped[uuid.UUID] = mapped_column(
@@ -55,7 +63,18 @@ class Conversation(Model):
 
 class Message(Model):
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_conversation_created", "conversation_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_messages_conversation_created", "conversation_id", "created_at"),
+        # Analytics read the agents' replies of a period and how fast they came.
+        Index(
+            "ix_messages_replies",
+            "workspace_id",
+            "created_at",
+            "response_ms",
+            sqlite_where=text("sender_type = 'agent'"),
+            postgresql_where=text("sender_type = 'agent'"),
+        ),
+    )
 
     conversation_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("conversations.id", ondelete="CASCADE")
@@ -71,6 +90,9 @@ class Message(Model):
     search_text: Mapped[str | None] = mapped_column(Text)
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONDoc, default=list)
     ai_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSONDoc)
+    # An agent's reply: milliseconds from the turn's start to the reply stored (also in
+    # `ai_metadata.latency_ms`), a column for analytics.
+    response_ms: Mapped[float | None] = mapped_column(Float)
     # A message that goes out through a phone network (an SMS conversation's replies): what
     # became of it, as the network reports (queued, sent, delivered, undelivered, failed).
     delivery_status: Mapped[str | None] = mapped_column(String(20))

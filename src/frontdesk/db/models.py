@@ -2,6 +2,7 @@
 
 from frontdesk.actions import models as action_models
 from frontdesk.agents import models as agent_models
+from frontdesk.analytics import rollups as analytics_models
 from frontdesk.audit import models as audit_models
 from frontdesk.auth import models as auth_models
 from frontdesk.calls import models as call_models
@@ -26,6 +27,7 @@ metadata = Base.metadata
 __all__ = [
     "action_models",
     "agent_models",
+    "analytics_models",
     "conversation_models",
     "audit_models",
     "auth_models",

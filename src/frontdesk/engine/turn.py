@@ -219,6 +219,7 @@ async def respond(
             "executed_actions": [r["name"] for r in turn.executed],
             **({"interrupted": True} if turn.stopped else {}),
         },
+        response_ms=latency_ms,
     )
     session.add(message)
     if turn.executed:

@@ -54,12 +54,15 @@ class Graph:
 
 
 def _entry(node: dict[str, Any], status: str, started: float, **fields: Any) -> dict[str, Any]:
+    """A log entry for a node that began `started` (perf_counter) and has just finished."""
+    took = time.perf_counter() - started
+    began = get_clock().now() - timedelta(seconds=took)
     return {
         "node_id": node["id"],
         "type": node["type"],
         "status": status,
-        "started_at": get_clock().now().isoformat().replace("+00:00", "Z"),
-        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        "started_at": began.isoformat().replace("+00:00", "Z"),
+        "duration_ms": round(took * 1000, 2),
         **fields,
     }
 

@@ -4,7 +4,8 @@
  * without it the channel that allows the page's origin is used.
  * API: FrontdeskWidget.open(), .close(), .setAgent(id), .destroy().
  * Browser events on window: frontdesk:lead.qualified, frontdesk:meeting.booked,
- * frontdesk:message (every message shown), frontdesk:ready.
+ * frontdesk:message (every message shown), frontdesk:ready, frontdesk:ended, frontdesk:rated.
+ * When the conversation ends the visitor is asked to rate it (1-5 stars).
  */
 (function () {
   "use strict";
@@ -112,12 +113,33 @@
     source.addEventListener("message", function (e) { show(JSON.parse(e.data)); });
     source.addEventListener("lead.qualified", function (e) { emit("lead.qualified", JSON.parse(e.data)); });
     source.addEventListener("meeting.booked", function (e) { emit("meeting.booked", JSON.parse(e.data)); });
+    source.addEventListener("ended", function () { askRating(); emit("ended", { conversation_id: state.conversation }); });
     source.onerror = function () {
       source.close();
       var wait = Math.min((delay || 1000) * 2, 30000);
       setTimeout(function () { if (state.events === source) listen(wait); }, wait);
     };
     state.events = source;
+  }
+
+  // When the conversation ends: "How was this chat?" with five stars (POST .../rating).
+  function askRating() {
+    if (!state.log || state.log.querySelector("[data-frontdesk-rating]")) return;
+    var box = el("div", "align-self:center;text-align:center;padding:8px;color:#555");
+    box.setAttribute("data-frontdesk-rating", "");
+    box.appendChild(el("div", "margin-bottom:4px", "How was this chat?"));
+    [1, 2, 3, 4, 5].forEach(function (n) {
+      var star = el("button", "border:0;background:none;cursor:pointer;font-size:22px;color:" + (state.color || "#1f6feb"), "☆");
+      star.setAttribute("aria-label", n + " of 5");
+      star.setAttribute("data-rating", String(n));
+      star.onclick = function () {
+        api("/v1/public/conversations/" + state.conversation + "/rating", { method: "POST", body: JSON.stringify({ rating: n }) })
+          .then(function (r) { box.textContent = r.ok ? "Thank you!" : "Sorry, the rating was not saved."; emit("rated", { rating: n }); });
+      };
+      box.appendChild(star);
+    });
+    state.log.appendChild(box);
+    state.log.scrollTop = state.log.scrollHeight;
   }
 
   function sendMessage(text) {
