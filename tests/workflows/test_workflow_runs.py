@@ -14,6 +14,8 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from frontdesk.calls import progress
+from frontdesk.calls.models import Call
 from frontdesk.jobs import scheduler
 from frontdesk.jobs.clock import ManualClock
 from frontdesk.jobs.worker import Worker
@@ -407,3 +409,66 @@ async def test_a_storm_waits_its_turn(
     await worker.run_until_idle()
     await session.refresh(waiting)
     assert waiting.status == "success"
+
+
+async def test_every_event_trigger_starts_its_workflows(
+    client: httpx.AsyncClient, owner: Account, worker: Worker, session: AsyncSession
+) -> None:
+    """conversation_ended, contact_created, deal_stage_changed (with its stage) and call_ended
+    (a busy number, as the phone network reports it), each from its real source."""
+    tag = [{"id": "tell", "type": "notify", "config": {"title": "{{event.type}}"}}]
+    made = {
+        trigger: await workflow(
+            client, owner, trigger_type=trigger, trigger_config=config, nodes=tag
+        )
+        for trigger, config in [
+            ("conversation_ended", {}),
+            ("contact_created", {}),
+            ("deal_stage_changed", {"stage": "won"}),
+            ("call_ended", {"status": ["busy"]}),
+        ]
+    }
+    conversation = (await chat(client, owner))["id"]
+    await client.post(
+        f"/v1/conversations/{conversation}/status", headers=owner.headers, json={"status": "ended"}
+    )
+    await client.post("/v1/contacts", headers=owner.headers, json={"name": "New one"})
+    deal = await client.post("/v1/deals", headers=owner.headers, json={"title": "Big one"})
+    assert deal.status_code == 201, deal.text
+    for stage in ("proposal", "won"):
+        await client.patch(
+            f"/v1/deals/{deal.json()['id']}", headers=owner.headers, json={"stage": stage}
+        )
+    agent = await client.post(
+        "/v1/agents",
+        headers=owner.headers,
+        json={"name": "Caller", "type": "outbound", "llm": {"provider": "scripted"}},
+    )
+    queued = await client.post(
+        "/v1/calls",
+        headers=owner.headers,
+        json={"agent_id": agent.json()["id"], "phone": "+14155550155", "name": "Busy"},
+    )
+    assert queued.status_code == 201, queued.text
+    call = await session.get_one(Call, uuid.UUID(queued.json()["call_id"]))
+    await progress.report(session, call, "busy")
+    await session.commit()
+    await worker.run_until_idle()
+    # Two contacts were created: "New one", and the lead the call made.
+    expected = {
+        "conversation_ended": 1,
+        "contact_created": 2,
+        "deal_stage_changed": 1,
+        "call_ended": 1,
+    }
+    for trigger, created in made.items():
+        executions = await runs(client, owner, created["id"])
+        assert [e["status"] for e in executions] == ["success"] * expected[trigger], trigger
+        assert executions[0]["triggered_by"] == trigger
+    # The deal moved twice, but only the move to `won` matches.
+    detail = await client.get(
+        f"/v1/workflows/{made['deal_stage_changed']['id']}/executions/"
+        f"{(await runs(client, owner, made['deal_stage_changed']['id']))[0]['id']}",
+        headers=owner.headers,
+    )
+    assert detail.json()["trigger_data"]["deal"]["stage"] == "won"
