@@ -32,6 +32,9 @@ def default_model_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE
 
 
+REPEAT_PENALTY = 1.1
+
+
 class LocalProvider:
     name = "local"
     _llama: Any = None
@@ -77,6 +80,9 @@ class LocalProvider:
         }
         if request.json_schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": request.json_schema}
+        else:
+            # The small model loops on a phrase without it ("I'm not. I'm not. ...").
+            kwargs["repeat_penalty"] = REPEAT_PENALTY
         stop = threading.Event()
 
         def generate() -> None:
