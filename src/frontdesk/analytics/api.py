@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from frontdesk.analytics import export as export_service
 from frontdesk.analytics import queries, rollups
-from frontdesk.analytics.periods import MAX_DAYS, period
+from frontdesk.analytics.periods import period
 from frontdesk.auth.dependencies import ReadAuth
 from frontdesk.db.session import Session
 from frontdesk.tenancy import service as tenancy_service
@@ -118,6 +118,3 @@ async def export(
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     return document
-
-
-__all__ = ["MAX_DAYS"]

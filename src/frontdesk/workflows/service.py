@@ -18,7 +18,7 @@ from frontdesk.kit import ssrf
 from frontdesk.kit.pagination import Pagination, paginate
 from frontdesk.settings import Settings
 from frontdesk.tenancy.scope import WorkspaceScope
-from frontdesk.workflows import graph, nodes, runner, schemas, triggers
+from frontdesk.workflows import graph, nodes, runner, schemas
 from frontdesk.workflows.models import Workflow, WorkflowExecution
 
 
@@ -121,10 +121,7 @@ async def update(
         node_list = (
             data.nodes
             if data.nodes is not None
-            else [
-                schemas.Node.model_validate({k: v for k, v in n.items()})
-                for n in _raw_nodes(workflow)
-            ]
+            else [schemas.Node.model_validate(n) for n in _raw_nodes(workflow)]
         )
         edge_list = (
             data.edges
@@ -175,7 +172,7 @@ async def delete(
 
 
 async def _test_data(
-    session: AsyncSession, scope: WorkspaceScope, workflow: Workflow, given: dict[str, Any]
+    session: AsyncSession, scope: WorkspaceScope, given: dict[str, Any]
 ) -> dict[str, Any]:
     """The run's data for a test: what was given, with a conversation or contact named by id
     loaded from the workspace, and a message given as text read as the customer's."""
@@ -219,7 +216,7 @@ async def test(
     """Run the workflow on `given` without changing anything: nodes that would change
     something say what they would do; conditions are evaluated for real."""
     workflow = await get(session, scope, workflow_id)
-    data = await _test_data(session, scope, workflow, given)
+    data = await _test_data(session, scope, given)
     now = get_clock().now()
     execution = WorkflowExecution(
         id=uuid.uuid4(),
@@ -270,6 +267,3 @@ async def execution(
 
         raise NotFound("execution")
     return found
-
-
-__all__ = ["triggers"]
