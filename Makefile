@@ -8,7 +8,7 @@ SHARED ?= ../shared
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-deps test-sqlite test-postgresql lint format bench install install-dev system-deps services pgvector clean
+.PHONY: dashboard run test test-deps test-sqlite test-postgresql lint format bench install install-dev system-deps services pgvector clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,11 @@ install-dev: $(VENV)/.installed-dev
 system-deps:
 	@bash scripts/system-deps.sh
 
-run: install system-deps
+# The dashboard's pinned npm packages, built into the Python package (skipped, with a note, without Node.js).
+dashboard:
+	@bash scripts/dashboard.sh
+
+run: install system-deps dashboard
 	$(VENV)/bin/frontdesk serve --host $(HOST) --port $(PORT)
 
 # PostgreSQL with pgvector and Redis must be up for the suite; it fails, never skips, without them.
@@ -45,6 +49,7 @@ test-deps:
 	@bash scripts/system-deps.sh --test
 
 test: install-dev test-deps pgvector services
+	@bash scripts/dashboard.sh --required
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgresql
 

@@ -51,6 +51,7 @@ from frontdesk.telephony.twilio_api import router as twilio_router
 from frontdesk.tenancy.api import members_router, subaccounts_router, workspace_router
 from frontdesk.voice import providers as voice_providers
 from frontdesk.web.api import router as web_router
+from frontdesk.web.dashboard import router as dashboard_router
 from frontdesk.webhooks.api import deliveries_router, webhooks_router
 from frontdesk.workflows import triggers as workflow_triggers  # noqa: F401 (starts workflows)
 from frontdesk.workflows.api import router as workflows_router
@@ -91,6 +92,7 @@ ROUTERS = (
     simulated_texts_router,
     workflows_router,
     analytics_router,
+    dashboard_router,  # last: its page paths answer what no API route did
 )
 
 

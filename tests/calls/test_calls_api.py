@@ -4,13 +4,16 @@ recognition and voice), then read, filtered, analysed, downloaded, hung up and e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
+from collections.abc import AsyncIterator
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -250,7 +253,21 @@ async def test_hang_up_needs_a_live_call_and_an_inbox_role(
 
 
 @pytest.mark.slow
+def _one_at_a_time(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
+    """Sessions on the test's one connection, opened one at a time: a live call and a request
+    running side by side would otherwise interleave their savepoints on that connection."""
+    lock = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def opened() -> AsyncIterator[AsyncSession]:
+        async with lock, sessionmaker() as db:
+            yield db
+
+    return opened
+
+
 async def test_hang_up_ends_a_live_call(
+    app: FastAPI,
     client: httpx.AsyncClient,
     owner: Account,
     session: AsyncSession,
@@ -258,11 +275,13 @@ async def test_hang_up_ends_a_live_call(
 ) -> None:
     agent = await _agent(client, owner, allowed_idle_time_seconds=60)
     call_id = await _open(session, agent)
+    serial = _one_at_a_time(sessionmaker)
+    app.state.sessionmaker = app.state.read_sessionmaker = serial
 
     async def caller(voice: VoiceSession) -> None:
         await quiet(voice, 30.0, 8000)
 
-    running = asyncio.create_task(_run_call(sessionmaker, call_id, caller))
+    running = asyncio.create_task(_run_call(serial, call_id, caller))
     for _ in range(100):
         if live.live_session(call_id) is not None:
             break
