@@ -121,6 +121,17 @@ async function errorOf(response: Response): Promise<ApiError> {
   return new ApiError(response.status, body.code ?? "HTTP_" + response.status, message, body.details ?? {});
 }
 
+/** Whether a 401 means the session's token no longer works (a wrong current password on the
+ * password form is a 401 too, and must not sign the user out). */
+async function sessionOver(response: Response): Promise<boolean> {
+  try {
+    const body = await response.clone().json();
+    return body.code !== "AUTH_INVALID_CREDENTIALS";
+  } catch {
+    return true;
+  }
+}
+
 /** The raw response of an API call, refreshed once on an expired token; errors thrown as ApiError. */
 export async function request(path: string, options: Options = {}, retried = false): Promise<Response> {
   let response: Response;
@@ -135,7 +146,7 @@ export async function request(path: string, options: Options = {}, retried = fal
     if ((error as Error).name === "AbortError") throw error;
     throw new ApiError(0, "NETWORK", "Frontdesk cannot be reached. Check that the server is running.");
   }
-  if (response.status === 401 && !path.startsWith("/v1/auth/login")) {
+  if (response.status === 401 && !path.startsWith("/v1/auth/login") && (await sessionOver(response))) {
     if (!retried && (await refresh())) return request(path, options, true);
     session.signOut();
     signedOutListeners.forEach((listener) => listener());

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from frontdesk.analytics.api import router as analytics_router
 from frontdesk.audit.api import router as audit_router
 from frontdesk.auth.api import keys_router
 from frontdesk.auth.api import router as auth_router
+from frontdesk.calls import drain
 from frontdesk.calls import live as live_calls
 from frontdesk.calls.api import agent_router as web_call_router
 from frontdesk.calls.api import router as calls_router
@@ -113,6 +115,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             background.start()
         app.state.background = background
+        # SIGTERM with live calls: no new calls, not ready, the calls finish, then shutdown.
+        undo_drain = drain.install(
+            settings.drain_seconds,
+            (lambda: asyncio.ensure_future(background.shutdown())) if background else lambda: None,
+        )
         # What start-up loaded lives as long as the process: kept out of the collector's way,
         # full collections (which stop the event loop for their length) stay short.
         gc.collect()
@@ -120,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            undo_drain()
             if background is not None:
                 await background.shutdown()
             await app.state.broker.stop()

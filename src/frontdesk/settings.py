@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=32, ge=1, le=1000)
     worker_poll_seconds: float = Field(default=0.5, gt=0, le=60)
     worker_shutdown_grace_seconds: float = Field(default=10, ge=0, le=600)
+    # On SIGTERM, how long live calls may go on before the API process stops anyway.
+    drain_seconds: float = Field(default=120, ge=0, le=3600)
     job_lease_seconds: float = Field(default=60, ge=1, le=3600)
     scheduler_interval_seconds: float = Field(default=15, gt=0, le=3600)
 

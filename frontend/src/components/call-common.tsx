@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 
 import { all } from "../api";
-import { Badge } from "./ui";
+import { Badge, fieldError } from "./ui";
 
 export interface Agent {
   id: string;
@@ -178,7 +178,9 @@ export function daysInWords(days: number[] | undefined): string {
 export function useAgentDirectory() {
   const state = useAllOf<Agent>("/v1/agents");
   const byId = useMemo(() => new Map((state.data ?? []).map((agent) => [agent.id, agent])), [state.data]);
-  return { ...state, byId };
+  /** An agent's name; "…" while the agents load, "Deleted agent" for one that is gone. */
+  const nameOf = (id: string | null | undefined) => (id && !state.data ? "…" : agentName(byId, id));
+  return { ...state, byId, nameOf };
 }
 
 /** Every item of a list route (all pages), with loading, error and reload. */
@@ -233,4 +235,9 @@ export function useThrottled(action: () => void, ms = 800): () => void {
 export function agentName(byId: Map<string, Agent>, id: string | null | undefined): string {
   if (!id) return "—";
   return byId.get(id)?.name ?? "Deleted agent";
+}
+
+/** A field's 400 message without pydantic's "Value error, " prefix. */
+export function plainFieldError(error: unknown, field: string): string | undefined {
+  return fieldError(error, field)?.replace(/^(.*: )?Value error, /, "$1");
 }

@@ -3,9 +3,10 @@
 import { useLocation } from "preact-iso";
 import { useState } from "preact/hooks";
 
-import { api } from "../api";
+import { ApiError, api } from "../api";
 import { type Agent, type PhoneNumber, useAllOf } from "./call-common";
-import { Button, ErrorNote, Field, Loading, Modal, fieldError, toast, useAction } from "./ui";
+import { plainFieldError } from "./call-common";
+import { Button, ErrorNote, Field, Loading, Modal, toast, useAction } from "./ui";
 
 interface Variable {
   key: string;
@@ -30,8 +31,8 @@ function NewCallForm(props: { agentId?: string; onDone: () => void }) {
   const [greeting, setGreeting] = useState("");
   const [email, setEmail] = useState("");
   const [timezone, setTimezone] = useState("");
-  // One key per form: a double submit (or a retry after a lost answer) dials once.
-  const [idempotencyKey] = useState(newKey);
+  // One key per attempt: a retry after a lost answer dials once; an answered error frees the key.
+  const [idempotencyKey, setIdempotencyKey] = useState(newKey);
 
   const place = useAction(async () => {
     const custom: Record<string, string> = {};
@@ -42,10 +43,13 @@ function NewCallForm(props: { agentId?: string; onDone: () => void }) {
     if (greeting.trim()) body.greeting = greeting.trim();
     if (email.trim()) body.lead_email = email.trim();
     if (timezone.trim()) body.lead_timezone = timezone.trim();
-    const queued = await api<{ call_id: string; status: string; eta: number }>("/v1/calls", {
-      body,
-      headers: { "Idempotency-Key": idempotencyKey },
-    });
+    let queued: { call_id: string; status: string; eta: number };
+    try {
+      queued = await api("/v1/calls", { body, headers: { "Idempotency-Key": idempotencyKey } });
+    } catch (caught) {
+      if (caught instanceof ApiError && caught.status !== 0) setIdempotencyKey(newKey());
+      throw caught;
+    }
     toast(queued.eta > 1 ? `Call queued: dialing in about ${queued.eta} s` : "Call queued: dialing now");
     props.onDone();
     route(`/calls/${queued.call_id}`);
@@ -62,6 +66,7 @@ function NewCallForm(props: { agentId?: string; onDone: () => void }) {
     );
 
   const error = place.error;
+  const fieldError = (caught: unknown, field: string) => plainFieldError(caught, field);
   const unknownError =
     error && !["agent_id", "phone", "name", "custom_variables", "from_number", "greeting", "lead_email", "lead_timezone"].some(
       (field) => fieldError(error, field),

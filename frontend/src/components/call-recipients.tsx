@@ -356,7 +356,7 @@ function PhonebookPicker(props: { onChange: (choice: RecipientsChoice) => void }
     );
   return (
     <div>
-      <Field label="Phone book" hint={book ? `${book.entries.length} numbers, called by the names in the book.` : undefined}>
+      <Field label="Phone book" hint={book ? `${book.entries.length} ${book.entries.length === 1 ? "number" : "numbers"}, called by the names in the book.` : undefined}>
         {(id) => (
           <select id={id} value={chosen} onChange={(event) => setChosen((event.currentTarget as HTMLSelectElement).value)}>
             <option value="">Choose a phone book…</option>

@@ -36,6 +36,8 @@ export function TimeChart(props: {
   series: ChartSeries[];
   kind?: "line" | "bars" | "stacked";
   height?: number;
+  /** What one point covers (for the spoken summary). */
+  period?: "day" | "week";
   /** How a value reads in the tooltip legend and the table. */
   format?: (value: number) => string;
 }) {
@@ -47,9 +49,12 @@ export function TimeChart(props: {
   const height = props.height ?? 240;
   const format = props.format ?? ((value: number) => value.toLocaleString());
 
+  // One point makes no chart: the figures are shown as a table instead.
+  const single = props.dates.length < 2;
+
   useEffect(() => {
     const element = box.current;
-    if (!element) return;
+    if (!element || single) return;
     const xs = props.dates.map(dayToSeconds);
     const raw = props.series.map((s) => s.values);
     // Stacked bars: each series is drawn as the running sum, the top-most first, so the later
@@ -73,6 +78,12 @@ export function TimeChart(props: {
         {
           stroke: "#556070",
           grid: { show: false },
+          // One tick per day or week, thinned to what fits (never a tick between two days).
+          splits: (u) => {
+            const fit = Math.max(2, Math.floor(u.bbox.width / (window.devicePixelRatio || 1) / 64));
+            const step = Math.ceil(xs.length / fit);
+            return xs.filter((_, i) => i % step === 0);
+          },
           values: (_u, splits) => splits.map((s) => dayLabel.format(new Date(s * 1000))),
         },
         {
@@ -118,11 +129,12 @@ export function TimeChart(props: {
   const total = props.series.map((s) => s.values.reduce((t, v) => t + v, 0));
   const summary = `${props.label}. ${props.series
     .map((s, i) => `${s.label}: ${format(total[i])} in total`)
-    .join("; ")}, over ${props.dates.length} ${props.dates.length === 1 ? "period" : "periods"}.`;
+    .join("; ")}, over ${props.dates.length} ${props.period ?? "day"}${props.dates.length === 1 ? "" : "s"}.`;
 
   return (
-    <figure class="chart-figure">
-      <div class="chart uplot-box" ref={box} role="img" aria-label={summary} />
+    <figure class={`chart-figure ${kind === "stacked" ? "stacked" : ""}`}>
+      {!single && <div class="chart uplot-box" ref={box} role="img" aria-label={summary} />}
+      {!single && (
       <figcaption class="chart-caption">
         <button
           type="button"
@@ -134,7 +146,8 @@ export function TimeChart(props: {
           {showTable ? "Hide data table" : "Show data table"}
         </button>
       </figcaption>
-      <div id={tableId} class={showTable ? "chart-table" : "sr-only"}>
+      )}
+      <div id={tableId} class={showTable || single ? "chart-table" : "sr-only"}>
         <table>
           <caption class="sr-only">{props.label}</caption>
           <thead>

@@ -6,7 +6,9 @@ import { useId, useState } from "preact/hooks";
 
 import "./crm-board.css";
 
+import { ApiError } from "../api";
 import { label } from "../format";
+import { ErrorNote, fieldError } from "./ui";
 
 /** `lead_status` values, in the order of the API's schema (crm/schemas.py LeadStatus). */
 export const LEAD_STATUSES = ["new", "qualifying", "qualified", "booked", "disqualified", "nurturing"] as const;
@@ -83,6 +85,14 @@ export function moneyIn(amount: string | number | null | undefined, currency = "
   }
 }
 
+/** A calendar date ("2026-12-31") as people read it, without a time-zone shift. */
+export function calendarDay(value: string | null | undefined): string {
+  if (!value) return "—";
+  const [year, month, date] = value.split("-").map(Number);
+  if (!year || !month || !date) return value;
+  return new Date(year, month - 1, date).toLocaleDateString(undefined, { dateStyle: "medium" });
+}
+
 /** Save `data` as a file the browser downloads. */
 export function download(data: Blob, filename: string) {
   const url = URL.createObjectURL(data);
@@ -95,10 +105,40 @@ export function download(data: Blob, filename: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** A 400's message for one field, without the validator's "Value error, " prefix. */
+export function fieldMessage(error: unknown, field: string): string | undefined {
+  const message = fieldError(error, field);
+  if (!message) return undefined;
+  const text = message.replace(/^(Value error|Assertion failed), /i, "");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * A form's error: when every field the API named is shown by the form (`fields`), a short
+ * pointer to them; otherwise the whole error in words.
+ */
+export function FormError(props: { error: unknown; fields: string[] }) {
+  const error = props.error;
+  if (!error) return null;
+  if (error instanceof ApiError && error.status === 400) {
+    const named = Object.keys(error.details ?? {});
+    if (named.length && named.every((key) => props.fields.some((field) => key === field || key.startsWith(field + ".")))) {
+      return (
+        <p class="error-note" role="alert">
+          <strong>{named.length === 1 ? "One field needs a fix" : `${named.length} fields need a fix`}: see the messages in red.</strong>
+        </p>
+      );
+    }
+  }
+  return <ErrorNote error={error} />;
+}
+
 export interface BoardColumn {
   key: string;
   title: string;
-  /** Under the title: a count, a total. */
+  /** The column's size when it holds more than the board shows. */
+  count?: number;
+  /** Under the title: a total, a hint. */
   summary?: ComponentChildren;
   /** Shown at the foot of the column (e.g. "showing 100 of 240"). */
   footer?: ComponentChildren;
@@ -163,7 +203,7 @@ export function Board<T>(props: {
             <header class={`crm-column-head tone-${column.tone ?? "gray"}`}>
               <h2 id={headingId}>
                 <span>{column.title}</span>
-                <span class="crm-count">{cards.length}</span>
+                <span class="crm-count">{column.count ?? cards.length}</span>
               </h2>
               {column.summary && <p class="crm-summary">{column.summary}</p>}
             </header>

@@ -7,13 +7,16 @@ import { api, ApiError, type Page } from "../api";
 import { can, useAuth } from "../auth";
 import { ago, day, duration, label, when } from "../format";
 import { useApi } from "../hooks";
-import { Badge, Button, ErrorNote, Field, Loading, Modal, fieldError, toast, useAction } from "./ui";
+import { Badge, Button, ErrorNote, Field, Loading, Modal, toast, useAction } from "./ui";
 import {
   type Contact,
   type Deal,
   LEAD_STATUSES,
   LEAD_TONES,
   STAGE_TONES,
+  FormError,
+  calendarDay,
+  fieldMessage,
   contactName,
   download,
   moneyIn,
@@ -98,31 +101,31 @@ export function ContactFormModal(props: {
         }}
       >
         <div class="grid-2">
-          <Field label="First name" error={fieldError(error, "first_name") ?? fieldError(error, "name")}>
+          <Field label="First name" error={fieldMessage(error, "first_name") ?? fieldMessage(error, "name")}>
             {(id) => <input id={id} value={draft.first_name} onInput={set("first_name")} autoComplete="off" maxLength={150} />}
           </Field>
-          <Field label="Last name" error={fieldError(error, "last_name")}>
+          <Field label="Last name" error={fieldMessage(error, "last_name")}>
             {(id) => <input id={id} value={draft.last_name} onInput={set("last_name")} autoComplete="off" maxLength={150} />}
           </Field>
         </div>
-        <Field label="Email" error={fieldError(error, "email")}>
+        <Field label="Email" error={fieldMessage(error, "email")}>
           {(id) => <input id={id} type="email" value={draft.email} onInput={set("email")} autoComplete="off" />}
         </Field>
         <Field
           label="Phone number"
           hint="Any common notation; it is stored in international form, e.g. +14155550123."
-          error={fieldError(error, "phone_number")}
+          error={fieldMessage(error, "phone_number")}
         >
           {(id) => <input id={id} type="tel" value={draft.phone_number} onInput={set("phone_number")} autoComplete="off" />}
         </Field>
-        <Field label="Company" error={fieldError(error, "company_name")}>
+        <Field label="Company" error={fieldMessage(error, "company_name")}>
           {(id) => <input id={id} value={draft.company_name} onInput={set("company_name")} maxLength={300} />}
         </Field>
-        <Field label="Tags" hint="Separated by commas, e.g. vip, newsletter." error={fieldError(error, "tags")}>
+        <Field label="Tags" hint="Separated by commas, e.g. vip, newsletter." error={fieldMessage(error, "tags")}>
           {(id) => <input id={id} value={draft.tags} onInput={set("tags")} />}
         </Field>
         <div class="grid-2">
-          <Field label="Lead status" error={fieldError(error, "lead_status")}>
+          <Field label="Lead status" error={fieldMessage(error, "lead_status")}>
             {(id) => (
               <select id={id} value={draft.lead_status} onChange={set("lead_status")}>
                 <option value="">Not a lead</option>
@@ -132,19 +135,21 @@ export function ContactFormModal(props: {
               </select>
             )}
           </Field>
-          <Field label="Qualification score" hint="0–100" error={fieldError(error, "qualification_score")}>
+          <Field label="Qualification score" hint="0–100" error={fieldMessage(error, "qualification_score")}>
             {(id) => (
               <input id={id} type="number" min={0} max={100} step={1} value={draft.qualification_score} onInput={set("qualification_score")} />
             )}
           </Field>
         </div>
-        <ErrorNote error={error} />
-        {existing && (
-          <p>
+        {existing ? (
+          <div class="error-note" role="alert">
+            <strong>A contact with this email or phone number already exists.</strong>
             <a href={`/contacts?open=${existing}`} onClick={props.onClose}>
               Open the existing contact
             </a>
-          </p>
+          </div>
+        ) : (
+          <FormError error={error} fields={["first_name", "last_name", "name", "email", "phone_number", "company_name", "tags", "lead_status", "qualification_score"]} />
         )}
         <div class="crm-form-actions">
           <Button onClick={props.onClose}>Cancel</Button>
@@ -229,7 +234,7 @@ export function ContactPanel(props: {
 }) {
   const { me } = useAuth();
   const writer = can(me, "write");
-  const contact = useApi<Contact>(props.id ? `/v1/contacts/${props.id}` : null, );
+  const contact = useApi<Contact>(props.id ? `/v1/contacts/${props.id}` : null);
   const conversations = useApi<Page<Conversation>>(props.id ? `/v1/contacts/${props.id}/conversations` : null, {
     query: { limit: 10 },
   });
@@ -260,28 +265,22 @@ export function ContactPanel(props: {
         <Loading label="Loading the contact…" />
       ) : (
         <div class="crm-panel">
-          <div class="crm-panel-actions">
-            {writer && (
+          {writer && (
+            <div class="crm-panel-actions">
               <Button variant="primary" onClick={() => props.onEdit(current)}>
                 Edit
               </Button>
-            )}
-            {writer && (
               <a class="btn btn-secondary" href={`/deals?new=1&contact_id=${current.id}`}>
                 Add a deal
               </a>
-            )}
-            {writer && (
               <Button busy={exporter.busy} onClick={() => void exporter.run()}>
                 Export data (GDPR)
               </Button>
-            )}
-            {writer && (
               <Button variant="danger" onClick={() => props.onDelete(current)}>
                 Delete
               </Button>
-            )}
-          </div>
+            </div>
+          )}
           <ErrorNote error={exporter.error} />
           <dl class="facts">
             <dt>Email</dt>
@@ -395,7 +394,7 @@ export function ContactPanel(props: {
                     <a href={`/deals?open=${item.id}`}>{item.title}</a>
                     <Badge value={item.stage} tone={STAGE_TONES[item.stage]} />
                     <strong>{moneyIn(item.value, item.currency)}</strong>
-                    {item.expected_close_date && <span class="muted">closes {day(item.expected_close_date)}</span>}
+                    {item.expected_close_date && <span class="muted">closes {calendarDay(item.expected_close_date)}</span>}
                   </li>
                 ))}
               </ul>

@@ -42,6 +42,7 @@ function FilterBar(props: {
   onClear: () => void;
   directory: Directory;
   knownTags: string[];
+  canClear: boolean;
 }) {
   const { filters, onChange, directory } = props;
   const base = useId();
@@ -147,7 +148,7 @@ function FilterBar(props: {
           </datalist>
         </div>
       </div>
-      {filtersActive(filters) > 0 && (
+      {filtersActive(filters) > 0 && props.canClear && (
         <button type="button" class="link inbox-clear" onClick={props.onClear}>
           Clear filters
         </button>
@@ -248,6 +249,7 @@ export function ConversationList(props: {
         onClear={props.onClear}
         directory={props.directory}
         knownTags={knownTags}
+        canClear={props.items.length > 0}
       />
       {props.error && props.items.length > 0 && <ErrorNote error={props.error} retry={props.retry} />}
       <p class="inbox-count muted" role="status">
@@ -287,9 +289,14 @@ export function ConversationList(props: {
                           {props.directory.mine?.id === item.assignee_id ? "Mine" : "Human"}
                         </span>
                       )}
+                      {item.tags.slice(0, 2).map((tag) => (
+                        <span class="inbox-row-tag">#{tag}</span>
+                      ))}
+                      {item.tags.length > 2 && <span class="inbox-row-tag">+{item.tags.length - 2}</span>}
                       {unread && (
-                        <span class="inbox-unread" aria-label={`${item.unread_count} unread`}>
-                          {item.unread_count > 99 ? "99+" : item.unread_count}
+                        <span class="inbox-unread">
+                          <span aria-hidden="true">{item.unread_count > 99 ? "99+" : item.unread_count}</span>
+                          <span class="sr-only">{item.unread_count} unread</span>
                         </span>
                       )}
                     </span>

@@ -181,34 +181,126 @@ function locate(text: string, position: number): { line: number; column: number 
   return { line: lines.length, column: lines[lines.length - 1].length + 1 };
 }
 
+/** Where JSON text first goes wrong: a small strict scanner, since browsers word (and place) it differently. */
+function firstProblem(text: string): { position: number; message: string } | null {
+  let i = 0;
+  class Stop extends Error {
+    constructor(readonly position: number, message: string) {
+      super(message);
+    }
+  }
+  const fail = (message: string, at = i): never => {
+    throw new Stop(at, message);
+  };
+  const show = (at: number) => (at >= text.length ? "the end of the text" : `“${text[at]}”`);
+  const space = () => {
+    while (i < text.length && " \t\n\r".includes(text[i])) i++;
+  };
+  const string = () => {
+    const start = i++;
+    while (i < text.length) {
+      const c = text[i];
+      if (c === '"') {
+        i++;
+        return;
+      }
+      if (c === "\n") fail("A text value cannot span lines; close it with a quote");
+      if (c === "\\") {
+        const next = text[i + 1];
+        if (next === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail("A \\u escape needs four hex digits");
+          i += 6;
+          continue;
+        }
+        if (!next || !'"\\/bfnrt'.includes(next)) fail(`Unknown escape \\${next ?? ""}`);
+        i += 2;
+        continue;
+      }
+      if (c < " ") fail("A control character must be escaped inside text");
+      i++;
+    }
+    fail("A text value is never closed with a quote", start);
+  };
+  const value = (): void => {
+    space();
+    const c = text[i];
+    if (c === "{") {
+      i++;
+      space();
+      if (text[i] === "}") {
+        i++;
+        return;
+      }
+      for (;;) {
+        space();
+        if (text[i] !== '"') fail(text[i] === "}" ? "Remove the comma before “}”" : `Expected a key in double quotes, found ${show(i)}`);
+        string();
+        space();
+        if (text[i] !== ":") fail(`Expected “:” after the key, found ${show(i)}`);
+        i++;
+        value();
+        space();
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
+        if (text[i] === "}") {
+          i++;
+          return;
+        }
+        fail(`Expected “,” or “}”, found ${show(i)}`);
+      }
+    }
+    if (c === "[") {
+      i++;
+      space();
+      if (text[i] === "]") {
+        i++;
+        return;
+      }
+      for (;;) {
+        space();
+        if (text[i] === "]") fail("Remove the comma before “]”");
+        value();
+        space();
+        if (text[i] === ",") {
+          i++;
+          continue;
+        }
+        if (text[i] === "]") {
+          i++;
+          return;
+        }
+        fail(`Expected “,” or “]”, found ${show(i)}`);
+      }
+    }
+    if (c === '"') return string();
+    const literal = /^(true|false|null|-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?)/.exec(text.slice(i));
+    if (literal) {
+      i += literal[0].length;
+      return;
+    }
+    if (c === "'") fail("Use double quotes (\") for text, not single quotes");
+    fail(i >= text.length ? "The JSON ends too early" : `Unexpected ${show(i)}`);
+  };
+  try {
+    value();
+    space();
+    if (i < text.length) fail(`Unexpected ${show(i)} after the end of the JSON`);
+    return null;
+  } catch (error) {
+    if (error instanceof Stop) return { position: error.position, message: error.message };
+    throw error;
+  }
+}
+
 /** The text as JSON, or where and why it is not. */
 export function readJson(text: string): { value: unknown; problem: null } | { value: null; problem: JsonProblem } {
   try {
     return { value: JSON.parse(text), problem: null };
   } catch (error) {
-    const raw = (error as Error).message;
-    let position = text.length;
-    let line: number | null = null;
-    let column: number | null = null;
-    const lineColumn = raw.match(/line (\d+) column (\d+)/i);
-    const at = raw.match(/position (\d+)/i);
-    if (at) position = Number(at[1]);
-    if (lineColumn) {
-      line = Number(lineColumn[1]);
-      column = Number(lineColumn[2]);
-      if (!at) {
-        const lines = text.split("\n");
-        position = lines.slice(0, line - 1).reduce((sum, l) => sum + l.length + 1, 0) + column - 1;
-      }
-    }
-    const found = line && column ? { line, column } : locate(text, position);
-    const message = raw
-      .replace(/^JSON\.parse:\s*/, "")
-      .replace(/\s*\(line \d+ column \d+\)/i, "")
-      .replace(/\s*at line \d+ column \d+ of the JSON data/i, "")
-      .replace(/\s*in JSON at position \d+/i, "")
-      .replace(/^SyntaxError:\s*/, "");
-    return { value: null, problem: { message: message || "Not valid JSON", ...found, position } };
+    const found = firstProblem(text) ?? { position: text.length, message: (error as Error).message };
+    return { value: null, problem: { message: found.message, ...locate(text, found.position), position: found.position } };
   }
 }
 

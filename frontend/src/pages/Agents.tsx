@@ -9,7 +9,7 @@ import { can, useAuth } from "../auth";
 import { NewAgentModal } from "../components/agent-new";
 import { Badge, Button, Card, Empty, ErrorNote, Field, Loading, PageHeader, Pager, Table } from "../components/ui";
 import { ago, when } from "../format";
-import { useApi, useDebounced, useLive, useTitle } from "../hooks";
+import { useApi, useDebounced, useTitle } from "../hooks";
 
 export interface AgentSummary {
   id: string;
@@ -24,24 +24,34 @@ export interface AgentSummary {
 
 const LIMIT = 20;
 
-function Welcome(props: { onCreate: () => void; onDismiss: () => void; firstAgent?: AgentSummary; canWrite: boolean }) {
+function Done() {
+  return <Badge value="done" tone="green" />;
+}
+
+function Welcome(props: {
+  onCreate: () => void;
+  onDismiss: () => void;
+  firstAgent?: AgentSummary;
+  hasKnowledge: boolean;
+  canWrite: boolean;
+}) {
   return (
     <Card class="agents-welcome" title="Welcome to Frontdesk">
       <p class="muted">Three steps get an AI agent answering your customers:</p>
       <ol class="agents-steps">
         <li>
-          <strong>Create an agent.</strong> Pick a template (receptionist, lead qualifier, support…) and give it a
+          <strong>Create an agent.</strong> {props.firstAgent && <Done />} Pick a template (receptionist, lead qualifier, support…) and give it a
           name. It runs on the built-in model, no API key needed.
           {props.canWrite && (
             <div>
-              <Button variant="primary" onClick={props.onCreate}>
-                Create your first agent
+              <Button variant={props.firstAgent ? "secondary" : "primary"} onClick={props.onCreate}>
+                {props.firstAgent ? "Create another agent" : "Create your first agent"}
               </Button>
             </div>
           )}
         </li>
         <li>
-          <strong>Add knowledge.</strong> Upload your FAQ, price list or policies to a{" "}
+          <strong>Add knowledge.</strong> {props.hasKnowledge && <Done />} Upload your FAQ, price list or policies to a{" "}
           <a href="/knowledge">knowledge base</a>, then attach it under the agent's “Knowledge & tools”.
         </li>
         <li>
@@ -73,7 +83,6 @@ export default function Agents() {
   const list = useApi<Page<AgentSummary>>("/v1/agents", {
     query: { search: settled, type, enabled, limit: LIMIT, offset },
   });
-  useLive(["agent."], () => void list.reload());
 
   const welcome = location.query.welcome === "1";
   const dismissWelcome = () => location.route("/agents", true);
@@ -101,6 +110,7 @@ export default function Agents() {
           onCreate={() => setCreating(true)}
           onDismiss={dismissWelcome}
           firstAgent={items[0]}
+          hasKnowledge={items.some((agent) => agent.knowledge_base_ids.length > 0)}
           canWrite={writer}
         />
       )}
@@ -130,7 +140,7 @@ export default function Agents() {
                 setOffset(0);
               }}
             >
-              <option value="">All types</option>
+              <option value="">Any type</option>
               {AGENT_TYPES.map((item) => (
                 <option value={item.value}>{item.label}</option>
               ))}
@@ -147,7 +157,7 @@ export default function Agents() {
                 setOffset(0);
               }}
             >
-              <option value="">Enabled and disabled</option>
+              <option value="">Any status</option>
               <option value="true">Enabled</option>
               <option value="false">Disabled</option>
             </select>

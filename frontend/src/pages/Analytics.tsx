@@ -146,6 +146,8 @@ const STATUS_COLORS: Record<string, string> = {
   hangup_on_voicemail: COLORS.violet,
 };
 
+const CHANNELS: Record<string, string> = { web_chat: "Web chat", sms: "SMS", voice: "Voice", api: "API" };
+
 function ms(value: number | null | undefined): string {
   if (value === null || value === undefined) return "—";
   return value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`;
@@ -322,12 +324,12 @@ export default function Analytics() {
           ))}
         </div>
         <form class="custom-range" onSubmit={applyCustom} aria-label="Custom range">
-          <Field label="From" error={error ? fieldError(error, "start_date") : undefined}>
+          <Field label="Start date" error={error ? fieldError(error, "start_date") : undefined}>
             {(id) => (
               <input id={id} type="date" value={draftStart} max={draftEnd || undefined} required onInput={(e) => setDraftStart(e.currentTarget.value)} />
             )}
           </Field>
-          <Field label="To" error={error ? fieldError(error, "end_date") : undefined}>
+          <Field label="End date" error={error ? fieldError(error, "end_date") : undefined}>
             {(id) => (
               <input id={id} type="date" value={draftEnd} min={draftStart || undefined} required onInput={(e) => setDraftEnd(e.currentTarget.value)} />
             )}
@@ -384,8 +386,8 @@ function Dashboard(props: { figures: Figures; groupBy: "day" | "week"; onGroupBy
   return (
     <div class={`analytics-body ${props.busy ? "is-busy" : ""}`} aria-busy={props.busy}>
       <div class="stat-grid">
-        <div class="card"><Stat label="Conversations" value={count(overview.total_conversations)} hint={`${count(overview.active_agents)} agents answered`} /></div>
-        <div class="card"><Stat label="Active now" value={count(overview.active_conversations)} hint="Of these, still open" /></div>
+        <div class="card"><Stat label="Conversations" value={count(overview.total_conversations)} hint={`${count(overview.active_agents)} ${overview.active_agents === 1 ? "agent" : "agents"} answered`} /></div>
+        <div class="card"><Stat label="Active conversations" value={count(overview.active_conversations)} hint="Of these, still open" /></div>
         <div class="card"><Stat label="Avg response time" value={ms(overview.avg_response_time_ms)} hint="Customer message to agent reply" /></div>
         <div class="card"><Stat label="Satisfaction" value={overview.user_satisfaction === null ? "—" : `${overview.user_satisfaction.toFixed(1)} / 5`} hint={overview.user_satisfaction === null ? "No ratings yet" : "Average rating"} /></div>
         <div class="card"><Stat label="Leads" value={count(overview.total_leads)} hint="New leads" /></div>
@@ -418,6 +420,7 @@ function Dashboard(props: { figures: Figures; groupBy: "day" | "week"; onGroupBy
             dates={conversations.timeline.map((p) => p.date)}
             series={[{ label: "Conversations", values: conversations.timeline.map((p) => p.count), color: COLORS.primary }]}
             kind={conversations.timeline.length > 45 ? "line" : "bars"}
+            period={props.groupBy}
           />
         </Card>
         <Card title="By channel">
@@ -425,7 +428,7 @@ function Dashboard(props: { figures: Figures; groupBy: "day" | "week"; onGroupBy
             <BarList
               label="Conversations by channel"
               items={conversations.by_channel.map((c) => ({
-                label: label(c.channel),
+                label: CHANNELS[c.channel] ?? label(c.channel),
                 count: c.count,
                 percentage: overview.total_conversations ? (c.count * 100) / overview.total_conversations : null,
               }))}

@@ -11,15 +11,15 @@ import {
   CALL_STATUSES,
   CallStatus,
   Sentiment,
-  agentName,
   callStatusWord,
   endReason,
+  plainFieldError,
   useAgentDirectory,
   useThrottled,
 } from "../components/call-common";
 import { NewCallModal } from "../components/call-new";
 import { normalizePhone } from "../components/call-recipients";
-import { Button, Empty, ErrorNote, Field, Loading, PageHeader, Pager, Table, fieldError } from "../components/ui";
+import { Button, Empty, ErrorNote, Field, Loading, PageHeader, Pager, Table } from "../components/ui";
 import { ago, duration, when } from "../format";
 import { useApi, useLive, useTitle } from "../hooks";
 
@@ -107,7 +107,7 @@ export default function Calls() {
   useLive(["call."], refresh);
 
   const filtered = FILTERS.some((key) => filters[key]);
-  const phoneError = fieldError(calls.error, "phone_number");
+  const phoneError = plainFieldError(calls.error, "phone_number");
   const canCall = can(me, "inbox");
 
   const columns = [
@@ -127,12 +127,16 @@ export default function Calls() {
       label: "From → To",
       render: (call: CallRow) => (
         <span class="mono call-numbers">
-          {who(call.phone_number_from)} <span aria-hidden="true">→</span>
-          <span class="sr-only">to</span> {who(call.phone_number_to)}
+          <span>{who(call.phone_number_from)}</span>
+          <span>
+            <span aria-hidden="true">→ </span>
+            <span class="sr-only">to </span>
+            {who(call.phone_number_to)}
+          </span>
         </span>
       ),
     },
-    { label: "Agent", render: (call: CallRow) => agentName(agents.byId, call.agent_id) },
+    { label: "Agent", render: (call: CallRow) => agents.nameOf(call.agent_id) },
     { label: "Duration", class: "num", render: (call: CallRow) => duration(call.duration) },
     { label: "Status", render: (call: CallRow) => <CallStatus status={call.status} /> },
     { label: "End reason", render: (call: CallRow) => endReason(call.end_call_reason) },
@@ -264,7 +268,7 @@ export default function Calls() {
       {calls.error && !phoneError ? <ErrorNote error={calls.error} retry={calls.reload} /> : null}
       {calls.loading && !calls.data ? (
         <Loading label="Loading calls…" />
-      ) : calls.data && calls.data.items.length === 0 ? (
+      ) : calls.data && !calls.error && calls.data.items.length === 0 ? (
         filtered ? (
           <Empty
             title="No calls match these filters"
@@ -296,7 +300,7 @@ export default function Calls() {
             Settings to take inbound calls. Calls appear here as they happen.
           </Empty>
         )
-      ) : calls.data ? (
+      ) : calls.data && !calls.error ? (
         <>
           <p class="hint calls-count" aria-live="polite">
             {calls.data.total.toLocaleString()} {calls.data.total === 1 ? "call" : "calls"}

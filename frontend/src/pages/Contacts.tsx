@@ -37,7 +37,12 @@ export default function Contacts({ tab }: { tab?: string }) {
   const bump = () => setVersion((value) => value + 1);
 
   const here = leads ? "/contacts/leads" : "/contacts";
-  const open = (id: string | null) => location.route(id ? `${here}?open=${id}` : here);
+  const open = (id: string | null) => {
+    // A dialog closing because a link inside it led elsewhere must not pull the page back here.
+    if (!window.location.pathname.startsWith("/contacts")) return;
+    if (!id && !new URLSearchParams(window.location.search).has("open")) return;
+    location.route(id ? `${here}?open=${id}` : here);
+  };
 
   return (
     <div class="contacts-page">
@@ -45,7 +50,9 @@ export default function Contacts({ tab }: { tab?: string }) {
         title="Contacts"
         subtitle={
           leads
-            ? "Leads by status. Drag a card to another column, or use its “Move to” menu."
+            ? writer
+              ? "Leads by status. Drag a card to another column, or use its “Move to” menu."
+              : "Leads by status."
             : "Everyone your agents and team talked to, with their leads, conversations and deals."
         }
       >
@@ -137,7 +144,7 @@ function ContactList(props: { version: number; onOpen: (contact: Contact) => voi
   useEffect(() => {
     if (props.version) void reload.current();
   }, [props.version]);
-  const timer = useRef<number>();
+  const timer = useRef<number | undefined>(undefined);
   useLive(["contact.", "lead."], () => {
     clearTimeout(timer.current);
     timer.current = window.setTimeout(() => void reload.current(), 400);
@@ -159,7 +166,7 @@ function ContactList(props: { version: number; onOpen: (contact: Contact) => voi
           />
         </div>
         <div class="field">
-          <label for="contacts-status">Lead status</label>
+          <label for="contacts-status">Status</label>
           <select id="contacts-status" value={status} onChange={(event) => setStatus((event.currentTarget as HTMLSelectElement).value)}>
             <option value="">Any</option>
             {LEAD_STATUSES.map((value) => (
@@ -274,7 +281,7 @@ function LeadsBoard(props: { version: number; onOpen: (contact: Contact) => void
     void load();
   }, [props.version]);
 
-  const timer = useRef<number>();
+  const timer = useRef<number | undefined>(undefined);
   useLive(["contact.", "lead."], () => {
     clearTimeout(timer.current);
     timer.current = window.setTimeout(() => void load(), 400);
@@ -318,7 +325,7 @@ function LeadsBoard(props: { version: number; onOpen: (contact: Contact) => void
     key: column.status,
     title: label(column.status),
     tone: LEAD_TONES[column.status],
-    summary: column.total === 1 ? "1 lead" : `${column.total} leads`,
+    count: column.total,
     footer: column.total > column.items.length ? `Showing ${column.items.length} of ${column.total}. Filter the Contacts tab by this status to see all.` : undefined,
   }));
 

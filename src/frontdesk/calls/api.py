@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 
 from frontdesk.auth.dependencies import InboxAuth, ReadAuth, authenticate
 from frontdesk.auth.security import decode_call_token, verify_path
-from frontdesk.calls import live, outbound, schemas
+from frontdesk.calls import drain, live, outbound, schemas
 from frontdesk.calls import service as call_service
 from frontdesk.calls.models import Call
 from frontdesk.db.session import Session
@@ -140,7 +140,9 @@ async def download_recording(
 async def start_web_call(
     agent_id: uuid.UUID, request: Request, auth: InboxAuth, session: Session
 ) -> schemas.WebCall:
-    """Start a browser voice session with the agent: connect to `websocket_url` with `token`."""
+    """Start a browser voice session with the agent: connect to `websocket_url` with `token`.
+    503 `SERVER_DRAINING` while this process shuts down (another one takes the call)."""
+    drain.refuse_new_calls()
     call, token, expires_at = await call_service.start_web_call(
         session, auth, scope_of(auth), agent_id
     )

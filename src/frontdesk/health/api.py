@@ -8,10 +8,11 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from frontdesk.calls import drain, live
 from frontdesk.db.engine import read_only
 from frontdesk.events.live import LiveBroker
 from frontdesk.jobs.runtime import Background
@@ -31,6 +32,8 @@ class Readiness(BaseModel):
     storage: str
     cache: str
     queue: str
+    draining: bool = Field(description="Shutting down: no new calls, live ones finishing")
+    active_calls: int = Field(description="Live calls held by this process")
 
 
 @router.get("/health")
@@ -79,7 +82,8 @@ async def _run(check: asyncio.Future[str] | asyncio.Task[str]) -> str:
 
 @router.get("/readiness", responses={503: {"model": Readiness}})
 async def readiness(request: Request) -> JSONResponse:
-    """Readiness: the database, file storage, cache and job queue each answer."""
+    """Readiness: the database, file storage, cache and job queue each answer, and the process
+    is not draining (503 while it lets its live calls finish before shutting down)."""
     state = request.app.state
     results = await asyncio.gather(
         _run(asyncio.ensure_future(_database(read_only(state.engine)))),
@@ -87,6 +91,13 @@ async def readiness(request: Request) -> JSONResponse:
         _run(asyncio.ensure_future(_cache(state.rate_limiter, state.broker))),
         _run(asyncio.ensure_future(_queue(read_only(state.engine), state.background))),
     )
-    body = Readiness(database=results[0], storage=results[1], cache=results[2], queue=results[3])
-    ok = all(r == "ok" for r in results)
+    body = Readiness(
+        database=results[0],
+        storage=results[1],
+        cache=results[2],
+        queue=results[3],
+        draining=drain.draining(),
+        active_calls=live.live_count(),
+    )
+    ok = all(r == "ok" for r in results) and not body.draining
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503)

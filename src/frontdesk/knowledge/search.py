@@ -18,6 +18,7 @@ import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.errors import ServiceUnavailable
 from frontdesk.knowledge import index, schemas, scoring, text
 from frontdesk.knowledge.embeddings import EmbeddingUnavailable
 from frontdesk.knowledge.models import (
@@ -262,9 +263,13 @@ async def run(
     threshold = request.threshold
     if threshold is None and len(kbs) == 1:
         threshold = kbs[0].threshold
-    hits = await search(
-        session, kbs, request.query, mode=request.mode, limit=request.limit, threshold=threshold
-    )
+    try:
+        hits = await search(
+            session, kbs, request.query, mode=request.mode, limit=request.limit, threshold=threshold
+        )
+    except EmbeddingUnavailable as exc:
+        # Vector mode needs the query's embedding (hybrid goes on with keywords alone).
+        raise ServiceUnavailable(exc.message, exc.code) from exc
     return schemas.SearchResults(
         results=[h.to_schema() for h in hits],
         mode=request.mode,

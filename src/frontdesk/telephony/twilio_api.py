@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from frontdesk.agents.models import Agent
 from frontdesk.auth.security import decode_call_token, issue_call_token
-from frontdesk.calls import live, progress
+from frontdesk.calls import drain, live, progress
 from frontdesk.calls import service as call_service
 from frontdesk.calls.models import Call
 from frontdesk.channels import service as channel_service
@@ -59,7 +59,9 @@ def _check_signature(request: Request, params: dict[str, str], workspace: Worksp
 
 @router.post("/voice", response_class=Response)
 async def inbound_call(request: Request) -> Response:
-    """Twilio's voice webhook: answer with TwiML that streams the call's audio to Frontdesk."""
+    """Twilio's voice webhook: answer with TwiML that streams the call's audio to Frontdesk.
+    503 while this process drains, so Twilio tries the number's fallback URL."""
+    drain.refuse_new_calls()
     params = await _form(request)
     try:
         to = to_e164(params.get("To", ""))
