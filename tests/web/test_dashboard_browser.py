@@ -7,6 +7,7 @@ Screenshots of every main page land in `tests/artifacts/dashboard/` (or $FRONTDE
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, FilePayload, Page, async_playwright, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from frontdesk.web import dashboard
 from tests.fixtures.databases import create_database, drop_database
@@ -96,7 +98,9 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 async def _shot(page: Page, name: str) -> None:
-    await page.wait_for_load_state("networkidle")
+    # Not "networkidle": the live event stream stays open on every signed-in page.
+    await expect(page.locator("main .loading")).to_have_count(0, timeout=15_000)
+    await page.wait_for_timeout(200)
     await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
@@ -129,8 +133,8 @@ async def test_a_business_sets_up_and_answers_from_the_dashboard(
     await expect(page.get_by_text("Reyes Bikes").first).to_be_visible()
 
     # An agent from a template.
-    await page.get_by_role("button", name="New agent").click()
-    await page.get_by_role("button", name=re.compile(r"^Receptionist")).click()
+    await page.get_by_role("button", name="New agent").first.click()
+    await page.get_by_role("button", name=re.compile(r"^Support")).click()
     dialog = page.get_by_role("dialog")
     await dialog.get_by_label("Name", exact=True).fill("Bike shop desk")
     await page.get_by_role("button", name="Create agent").click()
@@ -140,11 +144,20 @@ async def test_a_business_sets_up_and_answers_from_the_dashboard(
 
     # Test chat: the reply streams in from the local model.
     await page.get_by_role("tab", name="Test chat").click()
+    # Seen while streaming: part of the reply on screen, the bubble still busy.
+    await page.evaluate(
+        """() => new MutationObserver(() => {
+             const busy = document.querySelector('.bubble.agent[aria-busy="true"]');
+             if (busy && busy.textContent.trim()) window.streamedText = busy.textContent;
+           }).observe(document.body, {subtree: true, childList: true, characterData: true})"""
+    )
     await page.get_by_label("Message").fill("Hello! When are you open?")
     await page.get_by_role("button", name="Send", exact=True).click()
     await expect(page.locator(".bubble.user").last).to_contain_text("When are you open?")
-    reply = page.locator(".bubble.agent").last
-    await expect(reply).not_to_be_empty(timeout=60_000)
+    reply = page.locator(".bubble.agent").nth(1)  # the first is the greeting
+    await expect(reply).to_have_text(re.compile(r"\w{2,}"), timeout=90_000)
+    await expect(reply).not_to_have_attribute("aria-busy", "true", timeout=90_000)
+    assert await page.evaluate("window.streamedText"), "the reply was not seen mid-stream"
     await _shot(page, "agent-test-chat")
     await page.get_by_role("tab", name="Embed").click()
     await expect(page.get_by_text(f'data-agent="{agent_id}"')).to_be_visible()
@@ -168,9 +181,8 @@ async def test_a_business_sets_up_and_answers_from_the_dashboard(
         ]
     )
     await expect(page.get_by_text("repairs.md").first).to_be_visible()
-    await expect(page.get_by_text(re.compile(r"^processed$", re.I)).first).to_be_visible(
-        timeout=60_000
-    )
+    status = page.locator("table .badge").filter(has_text=re.compile(r"^processed$", re.I))
+    await expect(status.first).to_be_visible(timeout=60_000)
     await page.get_by_label("Search query").fill("how long does fixing a flat tyre take")
     await page.get_by_role("button", name="Search", exact=True).click()
     results = page.get_by_role("list", name="Search results")
@@ -189,13 +201,21 @@ async def test_a_business_sets_up_and_answers_from_the_dashboard(
         "</body></html>"
     )
     visitor = await context.new_page()
+    said: list[str] = []
+    visitor.on("console", lambda message: said.append(message.text))
     await visitor.goto(f"{site}/index.html")
     await visitor.wait_for_function("window.FrontdeskWidget !== undefined")
-    await visitor.click("[data-frontdesk-launcher]")
+    launcher = visitor.locator("[data-frontdesk-launcher]")
+    try:
+        await launcher.wait_for(timeout=15_000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"no widget on the shop's page; its console: {said}") from None
+    await launcher.click()
     await visitor.fill("[data-frontdesk-input]", "My brakes squeak, can I talk to a person?")
     await visitor.press("[data-frontdesk-input]", "Enter")
 
-    row = conversations.get_by_role("listitem").filter(has_text="brakes squeak")
+    # The widget's conversation arrives without a reload (the test chat's is on the API channel).
+    row = conversations.get_by_role("listitem").filter(has_text="Web chat")
     await expect(row.first).to_be_visible(timeout=60_000)
     await row.first.get_by_role("link").or_(row.first.get_by_role("button")).first.click()
     await page.get_by_role("button", name="Take over").click()
@@ -214,6 +234,20 @@ async def test_a_business_sets_up_and_answers_from_the_dashboard(
     card = page.locator(".stat").filter(has=page.locator(".stat-label", has_text="Conversations"))
     await expect(card.first.locator(".stat-value")).to_have_text(re.compile(r"^[1-9]\d*$"))
     await _shot(page, "analytics")
+
+    # A workflow whose node is wrong: the API's error is shown on that node of the graph.
+    await page.goto(f"{server.url}/workflows/new")
+    await page.get_by_role("button", name="Use this example").first.click()
+    editor = page.get_by_label("Workflow JSON")
+    graph = json.loads(await editor.input_value())
+    broken = graph["nodes"][0]
+    broken["config"] = {"no_such_setting": True}
+    await editor.fill(json.dumps(graph, indent=2))
+    await page.get_by_role("button", name="Save workflow").click()
+    node = page.locator(f"[data-node-id='{broken['id']}']")
+    await expect(node).to_have_class(re.compile("has-error"), timeout=15_000)
+    await expect(node.locator(".wf-error").first).to_be_visible()
+    await _shot(page, "workflow-error-on-node")
 
     for path in PAGES:
         await page.goto(f"{server.url}/{path}")

@@ -1,8 +1,8 @@
 // Create or edit a webhook subscription: its URL, the events it receives, whether it is on.
 
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 
-import { api } from "../api";
+import { ApiError, api } from "../api";
 import { Button, CopyButton, ErrorNote, Field, Modal, fieldError, useAction } from "./ui";
 
 export interface Webhook {
@@ -77,6 +77,7 @@ export function WebhookForm(props: {
   const [every, setEvery] = useState(false);
   const [events, setEvents] = useState<Set<string>>(new Set());
   const [enabled, setEnabled] = useState(true);
+  const urlInput = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     if (!props.open) return;
@@ -95,11 +96,16 @@ export function WebhookForm(props: {
       events: every ? ["*"] : ALL_EVENTS.filter((e) => events.has(e)),
       enabled,
     };
-    const result = await api<Webhook>(editing ? `/v1/webhooks/${editing.id}` : "/v1/webhooks", {
-      method: editing ? "PATCH" : "POST",
-      body,
-    });
-    props.onSaved(result, !editing);
+    try {
+      const result = await api<Webhook>(editing ? `/v1/webhooks/${editing.id}` : "/v1/webhooks", {
+        method: editing ? "PATCH" : "POST",
+        body,
+      });
+      props.onSaved(result, !editing);
+    } catch (error) {
+      if (fieldError(error, "url")) urlInput.current?.focus();
+      throw error;
+    }
   });
 
   const flip = (value: string, on: boolean) => {
@@ -128,6 +134,7 @@ export function WebhookForm(props: {
           {(id) => (
             <input
               id={id}
+              ref={urlInput}
               type="url"
               required
               value={url}
@@ -192,7 +199,13 @@ export function WebhookForm(props: {
           <input type="checkbox" checked={enabled} onChange={(event) => setEnabled(event.currentTarget.checked)} />
           Enabled (deliveries are sent)
         </label>
-        <ErrorNote error={save.error} />
+        <ErrorNote
+          error={
+            fieldError(save.error, "url") || fieldError(save.error, "description") || eventsError
+              ? new ApiError(400, "VALIDATION_ERROR", "Check the fields marked in red.")
+              : save.error
+          }
+        />
         <div class="row">
           <Button variant="primary" type="submit" busy={save.busy} disabled={noneChosen}>
             {editing ? "Save webhook" : "Create webhook"}

@@ -1,7 +1,7 @@
 import "./Webhooks.css";
 
 import { useLocation } from "preact-iso";
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 
 import { api, type Page } from "../api";
 import { can, useAuth } from "../auth";
@@ -52,8 +52,17 @@ export default function Webhooks() {
   const list = useApi<Page<Webhook>>("/v1/webhooks", { query: { limit: LIMIT, offset } });
   const selected = list.data?.items.find((w) => w.id === selectedId) ?? null;
 
-  const select = (webhook: Webhook | null) =>
+  const chosen = useRef(false);
+  const select = (webhook: Webhook | null) => {
+    chosen.current = !!webhook;
     location.route(webhook ? `/webhooks?webhook=${webhook.id}` : "/webhooks", true);
+  };
+  // A log opened from the list comes into view (below the list on a phone).
+  useEffect(() => {
+    if (!chosen.current || !selected) return;
+    chosen.current = false;
+    document.querySelector(".wh-log")?.scrollIntoView({ behavior: "smooth", block: "start" });
+  }, [selectedId, !!selected]);
 
   const replace = (webhook: Webhook) =>
     list.data && list.setData({ ...list.data, items: list.data.items.map((w) => (w.id === webhook.id ? webhook : w)) });
