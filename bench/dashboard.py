@@ -78,6 +78,7 @@ async def _load(
     if again:  # a first visit fills the cache; the measured one is the next
         await page.goto(url)
         await page.locator(ready).first.wait_for(timeout=30_000)
+        await page.wait_for_timeout(500)
     sizes: dict[str, float] = {"js": 0.0, "total": 0.0, "requests": 0.0}
 
     async def count(response: Any) -> None:
@@ -92,7 +93,12 @@ async def _load(
             sizes["js"] += body
 
     pending: list[asyncio.Task[None]] = []
-    page.on("response", lambda response: pending.append(asyncio.ensure_future(count(response))))
+
+    def seen(response: Any) -> None:
+        if "/events/stream" not in response.url:  # the live stream stays open: not page weight
+            pending.append(asyncio.ensure_future(count(response)))
+
+    page.on("response", seen)
     started = time.perf_counter()
     await page.goto(url)
     await page.locator("main h1").first.wait_for(timeout=30_000)
@@ -106,7 +112,7 @@ async def _load(
                .observe({type: 'paint', buffered: true});
            })"""
     )
-    await page.wait_for_load_state("networkidle")
+    await page.wait_for_timeout(1000)  # what the page fetches after its first data
     await asyncio.gather(*pending)
     await context.close()
     return {"fcp": float(fcp), "shown": shown_ms, **sizes}

@@ -165,3 +165,37 @@ async def test_unavailable_model_is_503_not_500(client: httpx.AsyncClient, owner
     assert response.json()["code"] == "LLM_UNAVAILABLE"
     kept = (await client.get(url, headers=owner.headers)).json()["items"]
     assert [m["content"] for m in kept] == ["hi"], "the customer's message is kept"
+
+
+async def test_the_list_carries_each_latest_message_and_contact(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
+    contact = await client.post(
+        "/v1/contacts",
+        headers=owner.headers,
+        json={"first_name": "Rosa", "last_name": "Diaz", "phone_number": "+14155550177"},
+    )
+    assert contact.status_code == 201, contact.text
+    quiet = await _start(client, owner)
+    talked = await _start(client, owner, contact_id=contact.json()["id"])
+    sent = await client.post(
+        f"/v1/conversations/{talked['id']}/messages",
+        headers=owner.headers,
+        json={"content": "Is the shop open on Sunday? " + "x" * 300},
+    )
+    reply = sent.json()["reply"]
+    listed = (await client.get("/v1/conversations", headers=owner.headers)).json()["items"]
+    by_id = {item["id"]: item for item in listed}
+    latest = by_id[talked["id"]]["last_message"]
+    assert latest["id"] == reply["id"]
+    assert latest["sender_type"] == "agent"
+    assert latest["content"] == reply["content"][:200]
+    assert by_id[talked["id"]]["contact"] == {
+        "id": contact.json()["id"],
+        "name": "Rosa Diaz",
+        "email": None,
+        "phone_number": "+14155550177",
+    }
+    # A conversation without messages (its agent has no greeting) and without a contact.
+    assert by_id[quiet["id"]]["last_message"] is None
+    assert by_id[quiet["id"]]["contact"] is None

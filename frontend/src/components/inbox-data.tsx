@@ -55,6 +55,9 @@ export interface Conversation {
   end_reason: string | null;
   created_at: string;
   updated_at: string;
+  /** In lists: the newest message (its first 200 characters) and the contact. */
+  last_message?: { id: string; sender_type: SenderType; content: string; created_at: string } | null;
+  contact?: { id: string; name: string | null; email: string | null; phone_number: string | null } | null;
 }
 
 export interface ConversationDetail extends Conversation {
@@ -260,6 +263,22 @@ export function notePreview(conversation: Conversation, message: Message) {
   if (message.sender_type === "note" && known?.message) return;
   if (known?.message && known.message.created_at > message.created_at) return;
   previews.set(conversation.id, { at: conversation.last_message_at, message });
+}
+
+/** Take the newest messages a list page carried, so no row needs a request of its own. */
+export function seedPreviews(conversations: Conversation[]) {
+  for (const conversation of conversations) {
+    if (conversation.last_message === undefined) continue;
+    const known = previews.get(conversation.id);
+    if (known && known.at === conversation.last_message_at && known.message) continue;
+    const latest = conversation.last_message;
+    previews.set(conversation.id, {
+      at: conversation.last_message_at,
+      message: latest
+        ? { ...latest, conversation_id: conversation.id, sender_id: null, attachments: [], ai_metadata: null, delivery_status: null }
+        : null,
+    });
+  }
 }
 
 async function fetchPreview(conversation: Conversation): Promise<void> {

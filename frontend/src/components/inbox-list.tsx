@@ -16,6 +16,7 @@ import {
   contactName,
   initials,
   useContacts,
+  seedPreviews,
   usePreviews,
   useTick,
 } from "./inbox-data";
@@ -209,7 +210,9 @@ export function ConversationList(props: {
   directory: Directory;
 }) {
   useTick();
-  const contacts = useContacts(props.items.map((item) => item.contact_id));
+  // List rows carry their contact and newest message; older servers' rows are looked up.
+  seedPreviews(props.items);
+  const contacts = useContacts(props.items.filter((item) => item.contact === undefined).map((item) => item.contact_id));
   const previews = usePreviews(props.items);
   const scroller = useRef<HTMLDivElement>(null);
   const remember = useScrollAnchor(scroller, props.items);
@@ -259,7 +262,11 @@ export function ConversationList(props: {
         {body}
         <ul aria-label="Conversations" class="inbox-rows" hidden={!props.items.length}>
           {props.items.map((item) => {
-            const contact = item.contact_id ? contacts.get(item.contact_id) : null;
+            const contact = item.contact
+              ? { ...item.contact, first_name: null, last_name: null, company_name: null, lead_status: null }
+              : item.contact_id
+                ? contacts.get(item.contact_id)
+                : null;
             const name = contactName(item, contact);
             const line = contactLine(item, contact);
             const preview = previewText(previews.get(item.id)?.message);

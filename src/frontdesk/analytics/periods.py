@@ -12,6 +12,10 @@ from frontdesk.errors import ValidationFailed
 
 MAX_DAYS = 120
 DEFAULT_DAYS = 7
+# Days a request may name: the arithmetic on a period (the one before it, the day after it,
+# time zones) stays within what `date` and `datetime` hold.
+EARLIEST = date(1970, 1, 1)
+LATEST = date(9999, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,12 @@ def period(
     start_date: date | None, end_date: date | None, timezone: str, today: date | None = None
 ) -> Period:
     """The requested days (default: the last 7 up to today), or 400 naming what is wrong."""
+    for name, day in (("start_date", start_date), ("end_date", end_date)):
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise ValidationFailed(
+                f"{name} {day} is out of range",
+                details={name: f"must be between {EARLIEST} and {LATEST}"},
+            )
     zone = ZoneInfo(timezone)
     today = today or datetime.now(zone).date()
     end = end_date or today

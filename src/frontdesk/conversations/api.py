@@ -50,8 +50,9 @@ async def list_conversations(
     search: Annotated[str | None, Query(max_length=200)] = None,
     start_date: UTCTime | None = None,
     end_date: UTCTime | None = None,
-) -> Page[schemas.Conversation]:
-    """List conversations, newest first; `search` looks inside messages."""
+) -> Page[schemas.ConversationListItem]:
+    """List conversations, newest first; `search` looks inside messages. Each carries its
+    latest message (`last_message`, the first 200 characters) and its `contact`."""
     items, total = await conversation_service.list_conversations(
         session,
         scope_of(auth),
@@ -67,7 +68,7 @@ async def list_conversations(
         end_date=end_date,
         search=search,
     )
-    return Page.of([conversation_service.to_schema(c) for c in items], total, pagination)
+    return Page.of(await conversation_service.list_items(session, items), total, pagination)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -78,6 +78,28 @@ class Conversation(Schema):
     updated_at: datetime
 
 
+class MessagePreview(Schema):
+    id: uuid.UUID
+    sender_type: str
+    content: str = Field(description="The first 200 characters")
+    created_at: datetime
+
+
+class ContactSummary(Schema):
+    id: uuid.UUID
+    name: str | None
+    email: str | None
+    phone_number: str | None
+
+
+class ConversationListItem(Conversation):
+    """A conversation in a list: with its latest message and its contact, so an inbox shows
+    rows without a request per row."""
+
+    last_message: MessagePreview | None = None
+    contact: ContactSummary | None = None
+
+
 class ConversationDetail(Conversation):
     messages: list[Message]
 

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.agents.models import Agent
@@ -293,6 +293,57 @@ async def list_conversations(
         stmt = stmt.where(contact_service.tag_clause(dialect, tag, table="conversations"))
     stmt = stmt.order_by(Conversation.created_at.desc(), Conversation.id)
     return await paginate(session, stmt, pagination)
+
+
+async def list_items(
+    session: AsyncSession, conversations: list[Conversation]
+) -> list[schemas.ConversationListItem]:
+    """The page's conversations with their latest message and contact: two queries in all."""
+    ids = [c.id for c in conversations]
+    latest: dict[uuid.UUID, Message] = {}
+    contacts: dict[uuid.UUID, Contact] = {}
+    if ids:
+        newest = (
+            select(Message.conversation_id, func.max(Message.created_at).label("at"))
+            .where(Message.conversation_id.in_(ids))
+            .group_by(Message.conversation_id)
+            .subquery()
+        )
+        rows = await session.scalars(
+            select(Message).join(
+                newest,
+                (Message.conversation_id == newest.c.conversation_id)
+                & (Message.created_at == newest.c.at),
+            )
+        )
+        for row in rows:
+            latest.setdefault(row.conversation_id, row)
+        contact_ids = {c.contact_id for c in conversations if c.contact_id}
+        if contact_ids:
+            found = await session.scalars(select(Contact).where(Contact.id.in_(contact_ids)))
+            contacts = {contact.id: contact for contact in found}
+    items = []
+    for conversation in conversations:
+        item = schemas.ConversationListItem.model_validate(conversation)
+        newest_message = latest.get(conversation.id)
+        if newest_message is not None:
+            item.last_message = schemas.MessagePreview(
+                id=newest_message.id,
+                sender_type=newest_message.sender_type,
+                content=newest_message.content[:200],
+                created_at=newest_message.created_at,
+            )
+        contact = contacts.get(conversation.contact_id) if conversation.contact_id else None
+        if contact is not None:
+            name = contact.name or " ".join(p for p in (contact.first_name, contact.last_name) if p)
+            item.contact = schemas.ContactSummary(
+                id=contact.id,
+                name=name or None,
+                email=contact.email,
+                phone_number=contact.phone_number,
+            )
+        items.append(item)
+    return items
 
 
 async def get(
