@@ -199,3 +199,29 @@ async def test_the_list_carries_each_latest_message_and_contact(
     # A conversation without messages (its agent has no greeting) and without a contact.
     assert by_id[quiet["id"]]["last_message"] is None
     assert by_id[quiet["id"]]["contact"] is None
+
+
+async def test_assignment_tags_and_status_changes_are_events(
+    client: httpx.AsyncClient, owner: Account, session: AsyncSession
+) -> None:
+    from sqlalchemy import select
+
+    from frontdesk.events.models import Event
+
+    conversation = await _start(client, owner)
+    base = f"/v1/conversations/{conversation['id']}"
+    member = (await client.get("/v1/members", headers=owner.headers)).json()["items"][0]
+    await client.post(f"{base}/assign", headers=owner.headers, json={"member_id": member["id"]})
+    await client.post(f"{base}/assign", headers=owner.headers, json={"member_id": member["id"]})
+    await client.post(f"{base}/tags", headers=owner.headers, json={"tag": "vip"})
+    await client.delete(f"{base}/tags/vip", headers=owner.headers)
+    await client.post(f"{base}/status", headers=owner.headers, json={"status": "archived"})
+    events = (
+        await session.scalars(
+            select(Event).where(Event.type == "conversation.updated").order_by(Event.created_at)
+        )
+    ).all()
+    changed = [event.data["changed"] for event in events if event.data["id"] == conversation["id"]]
+    # Assigning to the same member again changes nothing and says nothing.
+    assert changed == [["assignee_id"], ["tags"], ["tags"], ["status"]]
+    assert events[-1].data["status"] == "archived"

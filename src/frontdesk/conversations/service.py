@@ -556,6 +556,8 @@ async def set_status(
         await session.flush()
         if status == "pending":
             await _emit(session, conversation, "conversation.pending")
+        else:
+            await _emit(session, conversation, "conversation.updated", changed=["status"])
     await audit_service.record(
         session,
         auth,
@@ -580,6 +582,7 @@ async def add_tag(
             raise Conflict("A conversation has at most 50 tags", "TOO_MANY_TAGS")
         conversation.tags = [*(conversation.tags or []), tag]
         await session.flush()
+        await _emit(session, conversation, "conversation.updated", changed=["tags"])
         if auth is not None:
             await audit_service.record(
                 session, auth, "conversation.tag", "conversation", conversation.id, {"tag": tag}
@@ -599,6 +602,7 @@ async def remove_tag(
         raise NotFound("tag")
     conversation.tags = [t for t in conversation.tags if t != tag]
     await session.flush()
+    await _emit(session, conversation, "conversation.updated", changed=["tags"])
     await audit_service.record(
         session, auth, "conversation.untag", "conversation", conversation.id, {"tag": tag}
     )
@@ -618,10 +622,14 @@ async def assign(
         member = await tenancy_service.get_member(session, scope, member_id)
         if member.status != "active":
             raise Conflict("This member has not accepted the invitation yet", "MEMBER_NOT_ACTIVE")
+    changed = ["assignee_id"] if conversation.assignee_id != member_id else []
     conversation.assignee_id = member_id
     if member_id is not None and conversation.status == "pending":
         conversation.status = "active"
+        changed.append("status")
     await session.flush()
+    if changed:
+        await _emit(session, conversation, "conversation.updated", changed=changed)
     if auth is None:
         return conversation
     await audit_service.record(

@@ -24,6 +24,7 @@ DEPTH: ContextVar[int] = ContextVar("frontdesk_event_depth", default=0)
 EVENT_TYPES = (
     "conversation.started",
     "conversation.pending",
+    "conversation.updated",
     "message.received",
     "message.sent",
     "message.updated",
