@@ -223,3 +223,26 @@ async def test_a_loop_through_a_delay_is_allowed(client: httpx.AsyncClient, owne
         ],
     )
     assert response.status_code == 201, response.text
+
+
+async def test_what_a_get_returns_can_be_sent_back(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
+    nodes = [
+        {"id": "check", "type": "condition", "config": {"if": "message.content contains 'x'"}},
+        {"id": "tag", "type": "add_tag", "config": {"tag": "x"}},
+    ]
+    made = await create(
+        client, owner, nodes=nodes, edges=[{"source": "check", "target": "tag", "output": "true"}]
+    )
+    assert made.status_code == 201, made.text
+    shown = (await client.get(f"/v1/workflows/{made.json()['id']}", headers=owner.headers)).json()
+    assert shown["nodes"][0]["config"]["tree"]["operator"] == "contains"
+    shown["nodes"][0]["config"]["tree"] = {"field": "forged", "operator": "exists"}
+    body = {k: shown[k] for k in ("name", "trigger_type", "trigger_config", "nodes", "edges")}
+    again = await client.patch(
+        f"/v1/workflows/{made.json()['id']}", headers=owner.headers, json=body
+    )
+    assert again.status_code == 200, again.text
+    # The tree sent back is not trusted: it is parsed again from `if`.
+    assert again.json()["nodes"][0]["config"]["tree"]["field"] == "message.content"

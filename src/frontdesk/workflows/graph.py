@@ -22,7 +22,7 @@ def _config(node: schemas.Node, details: dict[str, str]) -> dict[str, Any] | Non
             key = f"nodes.{node.id}.config" if path == "body" else f"nodes.{node.id}.config.{path}"
             details[key] = message
         return None
-    config = parsed.model_dump(mode="json", by_alias=True, exclude_none=True)
+    config = parsed.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"tree"})
     if isinstance(parsed, schemas.ConditionNode):
         try:
             tree = (

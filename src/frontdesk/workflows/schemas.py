@@ -102,6 +102,8 @@ class ConditionNode(Input):
 
     if_: Annotated[str, StringConstraints(max_length=2000)] | None = Field(default=None, alias="if")
     condition: dict[str, Any] | None = None
+    # Shown in responses; a workflow sent back as it was read carries it, and it is recomputed.
+    tree: dict[str, Any] | None = Field(default=None, description="Read only: the parsed condition")
 
     @model_validator(mode="after")
     def one_form(self) -> ConditionNode:
