@@ -49,6 +49,8 @@ async def test_serve_register_login_me_and_sigterm(tmp_root: Path) -> None:
                     "storage": "ok",
                     "cache": "ok",
                     "queue": "ok",
+                    "draining": False,
+                    "active_calls": 0,
                 }
             assert server.stop() == 0
             assert "Traceback" not in server.log.read_text()
