@@ -81,6 +81,10 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    # Knowledge documents that are small on the wire but huge to read: a PDF's pages, and a
+    # Word file's size once unzipped (a zip bomb), are capped; over either, the source fails.
+    max_document_pages: int = Field(default=2000, ge=1)
+    max_unpacked_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
 
     @field_validator(
         "rate_limit", "auth_rate_limit", "public_rate_limit", "public_agent_rate_limit"

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from frontdesk.errors import Unauthenticated
+from frontdesk.kit.crypto import constant_time_equals
 from frontdesk.settings import Settings, get_settings
 
 ISSUER = "frontdesk"
@@ -225,4 +226,4 @@ def sign_path(path: str, expires: int) -> str:
 def verify_path(path: str, expires: int, signature: str) -> bool:
     if expires < int(datetime.now(UTC).timestamp()):
         return False
-    return hmac.compare_digest(sign_path(path, expires), signature)
+    return constant_time_equals(sign_path(path, expires), signature)

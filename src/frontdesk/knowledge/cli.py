@@ -48,7 +48,7 @@ def ingest(
 async def _ingest(settings: Settings, kb_id: uuid.UUID, paths: list[Path]) -> int:
     from frontdesk.db.engine import create_engine, create_sessionmaker
     from frontdesk.errors import AppError
-    from frontdesk.knowledge import service, tasks
+    from frontdesk.knowledge import parsing, service, tasks
     from frontdesk.knowledge.models import KnowledgeBase, KnowledgeSource
     from frontdesk.tenancy.scope import system_scope
 
@@ -103,6 +103,9 @@ async def _ingest(settings: Settings, kb_id: uuid.UUID, paths: list[Path]) -> in
                         generation,
                         allow_private=settings.allow_private_urls,
                         max_bytes=settings.max_upload_bytes,
+                        limits=parsing.Limits(
+                            settings.max_document_pages, settings.max_unpacked_bytes
+                        ),
                         progress=report,
                     )
                 except Exception as exc:  # noqa: BLE001 - recorded on the source and shown

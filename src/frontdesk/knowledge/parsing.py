@@ -1,6 +1,7 @@
 """Documents to text blocks: PDF (pypdf), DOCX (python-docx), HTML (trafilatura, main text only),
 Markdown and plain text. What a file is comes from its bytes, not its name: a renamed binary is
-refused, a PDF that cannot be read says why.
+refused, a PDF that cannot be read says why. A PDF's pages and a DOCX's unzipped size are capped
+before the document is read, so a small file cannot take the worker's memory or minutes.
 """
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from typing import Any
 
 from charset_normalizer import from_bytes
 
 KINDS = ("pdf", "docx", "html", "markdown", "text")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _BLANK = re.compile(r"\n\s*\n")
+MAX_PAGES = 2000
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
 
 
@@ -24,6 +28,14 @@ class NotADocument(Exception):
 
 class UnreadableDocument(Exception):
     """A document of a known kind that cannot be read: the source ends `failed` with this text."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """`FRONTDESK_MAX_DOCUMENT_PAGES` and `FRONTDESK_MAX_UNPACKED_BYTES`."""
+
+    max_pages: int = MAX_PAGES
+    max_unpacked_bytes: int = MAX_UNPACKED_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +142,12 @@ def parse_markdown(text: str) -> list[Block]:
     return blocks
 
 
-def parse_pdf(content: bytes) -> Document:
+def _check_pages(count: object, limit: int) -> None:
+    if isinstance(count, int) and count > limit:
+        raise UnreadableDocument(f"The PDF has {count} pages; at most {limit} are read")
+
+
+def parse_pdf(content: bytes, max_pages: int = MAX_PAGES) -> Document:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
@@ -140,6 +157,10 @@ def parse_pdf(content: bytes) -> Document:
             raise UnreadableDocument(
                 "The PDF is protected by a password; upload a copy without the password"
             )
+        # The declared count first, which costs nothing; then the real one (a count can lie).
+        page_tree: Any = reader.root_object["/Pages"]
+        _check_pages(page_tree.get_object().get("/Count"), max_pages)
+        _check_pages(len(reader.pages), max_pages)
         blocks: list[Block] = []
         for number, page in enumerate(reader.pages, start=1):
             blocks.extend(_paragraphs(page.extract_text() or "", page=number))
@@ -164,9 +185,25 @@ def parse_pdf(content: bytes) -> Document:
     return Document("pdf", blocks, str(title) if title else None, pages)
 
 
-def parse_docx(content: bytes) -> Document:
+def _check_unpacked(content: bytes, limit: int) -> None:
+    """Refuse a ZIP that unpacks to more than `limit` bytes. The sizes come from the archive's
+    directory; zipfile never inflates an entry past its declared size, so they can be trusted."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        return  # python-docx reports a damaged file with its own reason
+    if unpacked > limit:
+        raise UnreadableDocument(
+            f"The Word document unpacks to {unpacked // (1024 * 1024)} MiB; at most "
+            f"{limit // (1024 * 1024)} MiB are read"
+        )
+
+
+def parse_docx(content: bytes, max_unpacked_bytes: int = MAX_UNPACKED_BYTES) -> Document:
     import docx
 
+    _check_unpacked(content, max_unpacked_bytes)
     try:
         document = docx.Document(io.BytesIO(content))
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors, ...
@@ -224,12 +261,13 @@ def parse_html(html: str) -> Document:
     return Document("html", parse_markdown(markdown), title)
 
 
-def parse(content: bytes, kind: str) -> Document:
+def parse(content: bytes, kind: str, limits: Limits | None = None) -> Document:
     """Blocks of text from a document of a sniffed kind."""
+    limits = limits or Limits()
     if kind == "pdf":
-        return parse_pdf(content)
+        return parse_pdf(content, limits.max_pages)
     if kind == "docx":
-        return parse_docx(content)
+        return parse_docx(content, limits.max_unpacked_bytes)
     text = decode_text(content)
     if text is None:
         raise UnreadableDocument("The file is not text")

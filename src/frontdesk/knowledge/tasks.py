@@ -268,6 +268,7 @@ async def ingest_source(
     *,
     allow_private: bool,
     max_bytes: int,
+    limits: parsing.Limits | None = None,
     progress: Progress | None = None,
 ) -> str:
     """Run (or resume) the ingestion of one source; returns its final status."""
@@ -289,7 +290,7 @@ async def ingest_source(
             final_url = fetched
         content = source.content or b""
         kind = parsing.sniff(content, source.filename or source.url, source.mime_type)
-        document = await asyncio.to_thread(parsing.parse, content, kind)
+        document = await asyncio.to_thread(parsing.parse, content, kind, limits)
         if source.type == "url" and document.title and source.name in (source.url, final_url):
             source.name = document.title[:300]
         pieces = chunking.chunk(document.blocks, kb.chunk_size, kb.chunk_overlap)
@@ -467,6 +468,7 @@ async def ingest(ctx: JobContext, payload: dict[str, Any]) -> None:
             generation,
             allow_private=ctx.settings.allow_private_urls,
             max_bytes=ctx.settings.max_upload_bytes,
+            limits=parsing.Limits(ctx.settings.max_document_pages, ctx.settings.max_unpacked_bytes),
         )
     except (SourceFailed, parsing.UnreadableDocument, parsing.NotADocument) as exc:
         await fail_source(ctx.sessionmaker, source_id, generation, describe(exc))

@@ -13,6 +13,8 @@ import hmac
 from collections.abc import Mapping
 from xml.sax.saxutils import quoteattr
 
+from frontdesk.kit.crypto import constant_time_equals
+
 # Twilio's CallStatus values and the call statuses of the API.
 STATUSES = {
     "queued": "queued",
@@ -50,7 +52,8 @@ def signature(url: str, params: Mapping[str, str], auth_token: str) -> str:
 
 
 def valid_signature(url: str, params: Mapping[str, str], auth_token: str, given: str) -> bool:
-    return hmac.compare_digest(signature(url, params, auth_token), given or "")
+    # Bytes: compare_digest refuses str with non-ASCII characters, which a header may carry.
+    return constant_time_equals(signature(url, params, auth_token), given or "")
 
 
 def stream_twiml(websocket_url: str, parameters: Mapping[str, str]) -> str:

@@ -1,0 +1,168 @@
+"""Files that are small on the wire and huge to read: a DOCX zip bomb and a PDF of 20,000 pages
+end `failed` with a reason, quickly and without the worker's memory growing; over-size uploads
+and bodies are 413."""
+
+from __future__ import annotations
+
+import io
+import resource
+import time
+import uuid
+import zipfile
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pypdf import PdfWriter
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from frontdesk.app import create_app
+from frontdesk.jobs.worker import Worker
+from frontdesk.kit.ratelimit import RateLimiter
+from frontdesk.knowledge import parsing
+from frontdesk.knowledge.models import KnowledgeChunk, KnowledgeSource
+from frontdesk.settings import Settings
+from tests.fixtures.factories import Account
+
+MiB = 1024 * 1024
+
+
+def docx_bomb(unpacked_mib: int = 300) -> bytes:
+    """A real Word file whose document.xml inflates to `unpacked_mib` MiB of paragraphs."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("The start of a very long document.")
+    plain = io.BytesIO()
+    document.save(plain)
+    original = zipfile.ZipFile(io.BytesIO(plain.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in original.infolist():
+            if info.filename != "word/document.xml":
+                archive.writestr(info, original.read(info.filename))
+                continue
+            head, tail = original.read(info.filename).split(b"<w:body>")
+            paragraph = b"<w:p><w:r><w:t>" + b"A" * 1000 + b"</w:t></w:r></w:p>"
+            with archive.open("word/document.xml", "w") as xml:
+                xml.write(head + b"<w:body>")
+                for _ in range(unpacked_mib):
+                    xml.write(paragraph * (MiB // len(paragraph)))
+                xml.write(tail)
+    return out.getvalue()
+
+
+def many_pages_pdf(pages: int = 20_000) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(72, 72)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+async def _kb(client: httpx.AsyncClient, account: Account) -> str:
+    kb = await client.post("/v1/knowledge-bases", headers=account.headers, json={"name": "KB"})
+    assert kb.status_code == 201, kb.text
+    return str(kb.json()["id"])
+
+
+async def _upload(
+    client: httpx.AsyncClient, account: Account, kb_id: str, name: str, content: bytes
+) -> httpx.Response:
+    return await client.post(
+        f"/v1/knowledge-bases/{kb_id}/sources",
+        headers=account.headers,
+        files={"file": (name, io.BytesIO(content), "application/octet-stream")},
+    )
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "says"),
+    [
+        ("bomb.docx", docx_bomb, "unpacks to 300 MiB; at most 100 MiB"),
+        ("pages.pdf", many_pages_pdf, "has 20000 pages; at most 2000"),
+    ],
+)
+async def test_bombs_fail_fast_with_a_reason(
+    client: httpx.AsyncClient,
+    owner: Account,
+    session: AsyncSession,
+    ingest_worker: Worker,
+    name: str,
+    make: Any,
+    says: str,
+) -> None:
+    content = make()
+    assert len(content) < 5 * MiB  # small on the wire, under every upload cap
+    kb_id = await _kb(client, owner)
+    created = await _upload(client, owner, kb_id, name, content)
+    assert created.status_code == 201, created.text
+    peak_before, started = _peak_rss_mib(), time.monotonic()
+    await ingest_worker.run_until_idle()
+    elapsed, grown = time.monotonic() - started, _peak_rss_mib() - peak_before
+    source = (
+        await client.get(
+            f"/v1/knowledge-bases/{kb_id}/sources/{created.json()['id']}", headers=owner.headers
+        )
+    ).json()
+    assert source["status"] == "failed", source
+    assert says in source["error"]
+    assert elapsed < 15, elapsed
+    assert grown < 150, f"peak memory grew by {grown:.0f} MiB"
+    chunks = await session.scalar(
+        select(func.count()).where(KnowledgeChunk.source_id == uuid.UUID(source["id"]))
+    )
+    assert chunks == 0
+
+
+def test_the_caps_are_settings() -> None:
+    with pytest.raises(parsing.UnreadableDocument, match="30 pages; at most 10"):
+        parsing.parse(many_pages_pdf(30), "pdf", parsing.Limits(max_pages=10))
+    with pytest.raises(parsing.UnreadableDocument, match="unpacks to 2 MiB; at most 1 MiB"):
+        parsing.parse(docx_bomb(2), "docx", parsing.Limits(max_unpacked_bytes=MiB))
+    defaults = Settings.model_fields
+    assert defaults["max_document_pages"].default == parsing.MAX_PAGES
+    assert defaults["max_unpacked_bytes"].default == parsing.MAX_UNPACKED_BYTES
+
+
+@pytest.fixture
+async def small_caps_client(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[httpx.AsyncClient]:
+    app: FastAPI = create_app(
+        settings.model_copy(update={"max_upload_bytes": 64 * 1024, "max_body_bytes": 4096})
+    )
+    app.state.sessionmaker = sessionmaker
+    app.state.read_sessionmaker = sessionmaker
+    app.state.rate_limiter = RateLimiter()
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50001))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+    await app.state.engine.dispose()
+
+
+async def test_oversize_uploads_and_bodies_are_413(
+    small_caps_client: httpx.AsyncClient, owner: Account, session: AsyncSession
+) -> None:
+    kb_id = await _kb(small_caps_client, owner)
+    upload = await _upload(small_caps_client, owner, kb_id, "big.txt", b"word " * 20_000)
+    assert upload.status_code == 413
+    assert upload.json()["code"] == "PAYLOAD_TOO_LARGE"
+    text = await small_caps_client.post(
+        f"/v1/knowledge-bases/{kb_id}/sources",
+        headers=owner.headers,
+        json={"type": "text", "name": "big", "content": "word " * 2000},
+    )
+    assert text.status_code == 413
+    assert text.json()["code"] == "PAYLOAD_TOO_LARGE"
+    assert await session.scalar(select(func.count()).select_from(KnowledgeSource)) == 0
+    fits = await _upload(small_caps_client, owner, kb_id, "small.txt", b"word " * 1000)
+    assert fits.status_code == 201
