@@ -45,6 +45,36 @@ async def test_partial_update_and_put_as_patch(client: httpx.AsyncClient, owner:
     assert put.json()["prompt"] == "Two"
 
 
+async def test_null_leaves_a_field_that_always_has_a_value(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
+    """A null for a setting that cannot be empty changes nothing (it was a 409 from the database's
+    NOT NULL constraint); custom variables and theme are emptied by a null."""
+    agent = (await _create(client, owner, min_words_to_interrupt=3, theme={"color": "red"})).json()
+    nulls = {
+        "allowed_idle_time_seconds": None,
+        "send_user_idle_reminders": None,
+        "reminder_after_idle_time_seconds": None,
+        "min_words_to_interrupt": None,
+        "enabled": None,
+        "theme": None,
+    }
+    for method in ("PATCH", "PUT"):
+        response = await client.request(
+            method, f"/v1/agents/{agent['id']}", headers=owner.headers, json=nulls
+        )
+        assert response.status_code == 200, response.text
+        updated = response.json()
+        for field in nulls.keys() - {"theme"}:
+            assert updated[field] == agent[field]
+        assert updated["theme"] == {}
+    created = await _create(
+        client, owner, send_user_idle_reminders=None, min_words_to_interrupt=None
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["min_words_to_interrupt"] == 1
+
+
 async def test_api_key_of_llm_is_write_only(client: httpx.AsyncClient, owner: Account) -> None:
     agent = (
         await _create(

@@ -195,6 +195,30 @@ async def test_import_ten_thousand_rows_with_bad_ones(
     assert updated["name"] == "Person 5"
 
 
+async def test_import_reports_a_row_with_a_nul_character(
+    client: httpx.AsyncClient,
+    owner: Account,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+) -> None:
+    """A NUL in a cell is that row's error (PostgreSQL cannot store it); the others land."""
+    worker = Worker(sessionmaker, settings, concurrency=1, kinds=["crm.import_contacts"])
+    content = b"name,email\nAda\x00Lovelace,ada@example.com\nGrace Hopper,grace@example.com\n"
+    started = await client.post(
+        "/v1/contacts/import",
+        headers=owner.headers,
+        files={"file": ("people.csv", content, "text/csv")},
+    )
+    assert started.status_code == 202, started.text
+    await worker.run_until_idle()
+    report = (
+        await client.get(f"/v1/contacts/imports/{started.json()['id']}", headers=owner.headers)
+    ).json()
+    assert report["status"] == "completed"
+    assert (report["created_count"], report["failed_count"]) == (1, 1)
+    assert [(e["line"], set(e["errors"])) for e in report["errors"]] == [(2, {"name"})]
+
+
 async def test_import_refusals(
     client: httpx.AsyncClient, owner: Account, stranger: Account
 ) -> None:
@@ -216,6 +240,14 @@ async def test_import_refusals(
         files={"file": ("x.csv", "name\nJos\xe9\n".encode("latin-1"), "text/csv")},
     )
     assert latin1.status_code == 400
+    nul_name = await client.post(  # written out by hand: clients escape a NUL in a file name
+        "/v1/contacts/import",
+        headers={**owner.headers, "Content-Type": "multipart/form-data; boundary=B"},
+        content=b'--B\r\nContent-Disposition: form-data; name="file"; filename="x\x00.csv"\r\n'
+        b"Content-Type: text/csv\r\n\r\nname\nA\n\r\n--B--\r\n",
+    )
+    assert nul_name.status_code == 400  # was a 500 on PostgreSQL
+    assert set(nul_name.json()["details"]) == {"file"}
     ok = await client.post(
         "/v1/contacts/import",
         headers=owner.headers,

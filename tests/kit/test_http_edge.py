@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -77,6 +79,86 @@ async def test_request_id(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/v1/agents?search=a%00b", "search"),
+        ("/v1/knowledge-bases?search=%00", "search"),
+        ("/v1/audit-logs?action=%00&limit=5", "action"),
+        ("/v1/contacts?search=%00", "search"),
+    ],
+)
+async def test_nul_in_a_query_parameter(
+    client: httpx.AsyncClient, owner: Account, url: str, field: str
+) -> None:
+    """PostgreSQL cannot compare text with NUL: a 400 naming the parameter (it was a 500)."""
+    body = _envelope(await client.get(url, headers=owner.headers), 400, "VALIDATION_ERROR")
+    assert body["details"] == {field: "must not contain NUL characters"}
+
+
+async def test_nul_in_a_path_parameter(client: httpx.AsyncClient, owner: Account) -> None:
+    response = await client.delete(
+        "/v1/conversations/00000000-0000-4000-8000-000000000000/tags/a%00b",
+        headers=owner.headers,
+    )
+    assert _envelope(response, 400, "VALIDATION_ERROR")["details"] == {
+        "path": "must not contain NUL characters"
+    }
+
+
+NOT_TEXT = "must be text without NUL characters or lone surrogates"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "details"),
+    [
+        ("/v1/agents", {"name": "A", "type": "chat", "prompt": "a\x00b"}, {"prompt": NOT_TEXT}),
+        ("/v1/agents", {"name": "A\ud800", "type": "chat"}, {"name": NOT_TEXT}),
+        (
+            "/v1/agents",
+            {"name": "A", "type": "chat", "llm": {"provider": "openai", "base_url": "\x00"}},
+            {"llm": f"{NOT_TEXT} (at base_url)"},
+        ),
+        (
+            "/v1/contacts",
+            {"name": "A", "metadata": {"k": [1, {"x": "\udfff"}]}},
+            {"metadata": f"{NOT_TEXT} (at k.1.x)"},
+        ),
+        ("/v1/contacts", {"name": "A", "metadata": {"\x00": 1}}, {"metadata": NOT_TEXT}),
+        ("/v1/knowledge-bases", {"name": "\x00"}, {"name": NOT_TEXT}),
+    ],
+)
+async def test_text_that_cannot_be_stored(
+    client: httpx.AsyncClient,
+    owner: Account,
+    path: str,
+    body: dict[str, object],
+    details: dict[str, str],
+) -> None:
+    """NUL and lone surrogates (JSON's \\u0000, \\ud800) in any string of a body, keys included:
+    a 400 naming the field (they were 500s on PostgreSQL, and lone surrogates on SQLite too)."""
+    response = await client.post(
+        path,
+        content=json.dumps(body).encode(),
+        headers={**owner.headers, "Content-Type": "application/json"},
+    )
+    assert _envelope(response, 400, "VALIDATION_ERROR")["details"] == details
+
+
+async def test_text_beyond_the_basic_plane_is_stored(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
+    # A surrogate pair in JSON is one character: not a lone surrogate.
+    response = await client.post(
+        "/v1/contacts",
+        content=b'{"name": "Ada \\ud83d\\ude00", "metadata": {"\\ud83c\\udf89": "\\u00e9"}}',
+        headers={**owner.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["name"] == "Ada \U0001f600"
+    assert response.json()["metadata"] == {"\U0001f389": "\u00e9"}
+
+
+@pytest.mark.parametrize(
     "query",
     ["limit=0", "limit=101", "limit=-1", "offset=-1", "limit=x", "offset=2477693261643034656768"],
 )
@@ -103,3 +185,17 @@ async def test_openapi_lists_routes_with_error_envelope(client: httpx.AsyncClien
     post = spec["paths"]["/v1/contacts"]["post"]["responses"]
     assert "422" not in post
     assert post["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+
+
+async def test_openapi_documents_answers_that_are_not_json(client: httpx.AsyncClient) -> None:
+    """What schemathesis found documented wrongly: Twilio's status callbacks answer 204 with no
+    body, the analytics export also answers CSV."""
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    for path in ("/telephony/twilio/status", "/telephony/twilio/sms/status"):
+        responses = paths[path]["post"]["responses"]
+        assert "200" not in responses
+        assert "content" not in responses["204"]
+    export = paths["/v1/analytics/export"]["get"]["responses"]["200"]["content"]
+    assert set(export) == {"application/json", "text/csv"}
+    empty = await client.post("/telephony/twilio/status", data={"CallSid": "CA-unknown"})
+    assert (empty.status_code, empty.content) == (204, b"")

@@ -72,6 +72,37 @@ async def test_bad_knowledge_bases(
     assert any(field in key for key in response.json()["details"]) or field in response.text
 
 
+def multipart(filename: bytes, name: bytes | None = None) -> tuple[bytes, dict[str, str]]:
+    """A form with `file` (and `name`), written out by hand: clients escape a NUL in a file name."""
+    parts = [
+        b'--B\r\nContent-Disposition: form-data; name="file"; filename="' + filename + b'"\r\n'
+        b"Content-Type: text/plain\r\n\r\nOpening hours: 9 to 5.\r\n"
+    ]
+    if name is not None:
+        parts.append(b'--B\r\nContent-Disposition: form-data; name="name"\r\n\r\n' + name + b"\r\n")
+    return b"".join(parts) + b"--B--\r\n", {"Content-Type": "multipart/form-data; boundary=B"}
+
+
+async def test_upload_names_must_be_storable_text(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
+    """A NUL in the file's name or the `name` field: a 400 naming it (it was a 500 on
+    PostgreSQL)."""
+    kb = await make_kb(client, owner)
+    for (body, content_type), field in (
+        (multipart(b"a\x00.txt"), "file"),
+        (multipart(b"a.txt", b"A\x00"), "name"),
+    ):
+        response = await client.post(
+            f"/v1/knowledge-bases/{kb['id']}/sources",
+            content=body,
+            headers={**owner.headers, **content_type},
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["code"] == "VALIDATION_ERROR"
+        assert set(response.json()["details"]) == {field}
+
+
 async def test_overlap_checked_against_the_stored_size(
     client: httpx.AsyncClient, owner: Account
 ) -> None:

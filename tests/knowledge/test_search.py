@@ -7,6 +7,7 @@ import pytest
 
 from frontdesk.jobs.worker import Worker
 from tests.fixtures.factories import Account
+from tests.fixtures.server import free_port
 from tests.knowledge.conftest import add_text, make_kb, search
 from tests.knowledge.labelled import ARTICLES, QUESTIONS
 
@@ -136,3 +137,28 @@ async def test_deleted_source_leaves_search_at_once(
     for mode in ("hybrid", "vector", "keyword"):
         after = await search(client, owner, help_centre, "gift cards expire", limit=10, mode=mode)
         assert all(r["source_id"] != source_id for r in after)
+
+
+async def test_vector_search_with_an_unreachable_embeddings_endpoint(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
+    """The query cannot be embedded: vector mode answers 503 with the dependency's code (it was a
+    500), hybrid goes on with keywords alone."""
+    kb = await make_kb(
+        client,
+        owner,
+        embedding={
+            "provider": "openai",
+            "base_url": f"http://127.0.0.1:{free_port()}/v1",  # nothing listens there
+            "api_key": "sk-test",
+        },
+    )
+    for path in (f"/v1/knowledge-bases/{kb['id']}/search", "/v1/knowledge/search"):
+        vector = await client.post(
+            path, json={"query": "opening hours", "mode": "vector"}, headers=owner.headers
+        )
+        assert vector.status_code == 503, vector.text
+        assert vector.json()["code"] == "EMBEDDINGS_UNAVAILABLE"
+        assert vector.json()["error"].startswith("The embeddings endpoint failed")
+        hybrid = await client.post(path, json={"query": "opening hours"}, headers=owner.headers)
+        assert hybrid.status_code == 200, hybrid.text

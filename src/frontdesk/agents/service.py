@@ -43,7 +43,9 @@ _SIMPLE = (
     "custom_variables",
     "theme",
 )
-_REQUIRED = {"name", "type", "enabled", "prompt", "language", "is_recording", "patience_level"}
+_EMPTIED_BY_NULL = {"custom_variables", "theme"}
+# The other columns that always hold a value: a null for them leaves them as they are.
+_REQUIRED = {f for f in _SIMPLE if not Agent.__table__.c[f].nullable} - _EMPTIED_BY_NULL
 
 
 async def _links(session: AsyncSession, agent_id: uuid.UUID, kind: str) -> list[uuid.UUID]:
@@ -173,7 +175,7 @@ def _apply(agent: Agent, data: schemas.AgentFields) -> None:
             value = getattr(data, field)
             if value is None and field in _REQUIRED:
                 continue
-            if value is None and field in ("custom_variables", "theme"):
+            if value is None and field in _EMPTIED_BY_NULL:
                 value = {}
             setattr(agent, field, value)
     if data.llm is not None:

@@ -103,7 +103,7 @@ async def activity(f: Filters, session: Session) -> dict[str, Any]:
     return await queries.activity(session, f)
 
 
-@router.get("/export", response_model=None)
+@router.get("/export", response_model=None, responses={200: {"content": {"text/csv": {}}}})
 async def export(
     f: Filters, session: Session, format: Literal["json", "csv"] = "json"
 ) -> dict[str, Any] | Response:

@@ -13,6 +13,7 @@ from frontdesk.crm import imports as import_service
 from frontdesk.db.session import Session
 from frontdesk.errors import UnsupportedMediaType
 from frontdesk.kit.pagination import Page, PaginationParams
+from frontdesk.kit.schemas import storable_text
 from frontdesk.tenancy.scope import scope_of
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
@@ -68,9 +69,8 @@ async def import_contacts(
     if content_type not in CSV_TYPES and not (file.filename or "").lower().endswith(".csv"):
         raise UnsupportedMediaType(f"Expected a CSV file, got {content_type or 'no type'}")
     content = await file.read()
-    job = await import_service.start(
-        session, auth, scope_of(auth), file.filename, content, on_duplicate
-    )
+    filename = storable_text(file.filename, "file")
+    job = await import_service.start(session, auth, scope_of(auth), filename, content, on_duplicate)
     return schemas.ContactImport.model_validate(job)
 
 

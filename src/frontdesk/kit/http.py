@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -86,6 +87,7 @@ class HTTPEdgeMiddleware:
             if method == "OPTIONS" and cross_origin and "access-control-request-method" in headers:
                 await _preflight(send_with_headers, headers)
                 return
+            _refuse_nul(path, scope.get("query_string", b""))
             if method in _BODY_METHODS and path.startswith("/v1/"):
                 receive = self._check_body(headers, receive)
                 if (
@@ -191,6 +193,30 @@ class HTTPEdgeMiddleware:
             await idempotency.finish(
                 maker, claimed, captured["status"], captured["type"], b"".join(captured["chunks"])
             )
+
+
+def _refuse_nul(path: str, query_string: bytes) -> None:
+    """NUL is no character of any parameter: PostgreSQL cannot compare or store it (a 400 here,
+    not a 500 from the database)."""
+    if "\x00" in path:
+        raise AppError(
+            "The path contains a NUL character",
+            "VALIDATION_ERROR",
+            400,
+            {"path": "must not contain NUL characters"},
+        )
+    if b"%00" in query_string or b"\x00" in query_string:
+        names = [
+            name.replace("\x00", "\\u0000") or "query"
+            for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+            if "\x00" in name or "\x00" in value
+        ]
+        raise AppError(
+            f"Query parameter {', '.join(names) or 'query'} contains a NUL character",
+            "VALIDATION_ERROR",
+            400,
+            {name: "must not contain NUL characters" for name in names or ["query"]},
+        )
 
 
 # The API takes bearer tokens, never cookies, so any site may call it: the widget runs on

@@ -11,6 +11,7 @@ from frontdesk.auth.dependencies import ReadAuth, WriteAuth
 from frontdesk.db.session import ReadSession, Session
 from frontdesk.errors import UnsupportedMediaType, ValidationFailed, validation_details
 from frontdesk.kit.pagination import Page, PaginationParams
+from frontdesk.kit.schemas import storable_text
 from frontdesk.knowledge import schemas
 from frontdesk.knowledge import search as search_service
 from frontdesk.knowledge import service as knowledge_service
@@ -121,11 +122,13 @@ async def create_source(
                 "Send the document in a form field named `file`", details={"file": "missing"}
             )
         name = form.get("name")
+        if isinstance(name, str):
+            storable_text(name, "name")
         source = await knowledge_service.add_file(
             session,
             auth,
             kb,
-            upload.filename,
+            storable_text(upload.filename, "file"),
             upload.content_type,
             await upload.read(),
             name if isinstance(name, str) and name.strip() else None,

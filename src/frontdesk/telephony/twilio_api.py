@@ -99,7 +99,7 @@ async def inbound_call(request: Request) -> Response:
     return Response(twiml, media_type=TWIML)
 
 
-@router.post("/status", response_class=Response)
+@router.post("/status", response_class=Response, status_code=204)
 async def call_status(request: Request, call_id: uuid.UUID | None = None) -> Response:
     """Twilio's status callback: a call that ends without reaching our media stream (busy, no
     answer, failed) gets its final status here. Outbound calls carry `?call_id=`."""
@@ -190,7 +190,7 @@ async def inbound_text(request: Request) -> Response:
     return Response(twilio.empty_twiml(), media_type=TWIML)
 
 
-@router.post("/sms/status", response_class=Response)
+@router.post("/sms/status", response_class=Response, status_code=204)
 async def text_status(request: Request, sms_id: uuid.UUID | None = None) -> Response:
     """Twilio's message status callback: sent, delivered, undelivered or failed."""
     params = await _form(request)
