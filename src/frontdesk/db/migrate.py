@@ -8,10 +8,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# Every process migrates as it starts; on PostgreSQL they take turns (SQLite's write lock
+# already makes them), so processes started together do not apply the same revision twice.
+MIGRATION_LOCK = 0x66726F6E74  # "front"
 
 
 def alembic_config() -> Config:
@@ -35,6 +38,9 @@ def _current(connection: Connection) -> str | None:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Held until this transaction ends; the next process then finds the schema current.
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await conn.run_sync(_upgrade, revision)
 
 
