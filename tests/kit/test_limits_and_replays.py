@@ -113,3 +113,31 @@ async def test_unauthenticated_answers_are_not_kept(
     again = await client.post("/v1/api-keys", headers=bad, json={"name": "x"})
     assert again.status_code == 401
     assert "idempotent-replayed" not in again.headers
+
+
+async def test_a_claim_left_by_a_dead_process_is_taken_over(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    from datetime import timedelta
+
+    from frontdesk.errors import Conflict
+    from frontdesk.kit import idempotency
+
+    args = ("user:dead", "key-1", "POST", "/v1/contacts", b"{}")
+    first = await idempotency.claim(sessionmaker, *args)
+    assert isinstance(first, uuid.UUID)
+    with pytest.raises(Conflict) as busy:
+        await idempotency.claim(sessionmaker, *args)
+    assert busy.value.code == "IDEMPOTENCY_KEY_IN_USE"
+    # The process holding the claim died: nobody finishes it. Past the limit, a retry runs.
+    async with sessionmaker() as session:
+        row = await session.get_one(idempotency.IdempotencyKey, first)
+        row.expires_at -= idempotency.ABANDONED_AFTER + timedelta(seconds=1)
+        await session.commit()
+    again = await idempotency.claim(sessionmaker, *args)
+    assert isinstance(again, uuid.UUID)
+    assert again != first
+    await idempotency.finish(sessionmaker, again, 201, "application/json", b'{"id": 1}')
+    replayed = await idempotency.claim(sessionmaker, *args)
+    assert isinstance(replayed, idempotency.StoredResponse)
+    assert replayed.status_code == 201

@@ -24,6 +24,9 @@ from frontdesk.errors import Conflict, ValidationFailed
 
 HEADER = "idempotency-key"
 TTL = timedelta(hours=24)
+# A claim still unfinished this long after it was made belongs to a process that died: a retry
+# with the key takes it over instead of waiting out the TTL.
+ABANDONED_AFTER = timedelta(minutes=10)
 MAX_KEY_LENGTH = 255
 
 
@@ -87,12 +90,14 @@ async def claim(
                     "This Idempotency-Key was used with a different request; use a new key",
                     "IDEMPOTENCY_KEY_MISMATCH",
                 )
-            if row.status_code is None:
+            claimed_at = row.expires_at - TTL
+            if row.status_code is None and now - claimed_at < ABANDONED_AFTER:
                 raise Conflict(
                     "A request with this Idempotency-Key is still being processed; retry shortly",
                     "IDEMPOTENCY_KEY_IN_USE",
                 )
-            return StoredResponse(row.status_code, row.content_type, row.response_body or b"")
+            if row.status_code is not None:
+                return StoredResponse(row.status_code, row.content_type, row.response_body or b"")
         if row is not None:
             await session.delete(row)
             await session.flush()
