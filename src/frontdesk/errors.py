@@ -15,7 +15,8 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger(__name__)
@@ -171,6 +172,36 @@ async def _integrity_error(request: Request, exc: Exception) -> Response:
     )
 
 
+# PostgreSQL's classes for "the server cannot take more work now": connection exceptions (08),
+# insufficient resources (53: too many connections, out of memory) and operator intervention
+# (57: shutting down, statement cancelled by an admin).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57")
+
+
+async def _pool_timeout(request: Request, exc: Exception) -> Response:
+    log.warning("database_pool_exhausted", path=request.url.path)
+    return error_response(
+        503,
+        "The database has no free connection right now; retry in a moment",
+        "DATABASE_BUSY",
+        headers={"Retry-After": "1"},
+    )
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DBAPIError)
+    state = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+    if exc.connection_invalidated or state.startswith(_UNAVAILABLE_SQLSTATES):
+        log.warning("database_unavailable", path=request.url.path, sqlstate=state)
+        return error_response(
+            503,
+            "The database cannot take the request right now; retry in a moment",
+            "DATABASE_UNAVAILABLE",
+            headers={"Retry-After": "2"},
+        )
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled_error", path=request.url.path, method=request.method)
     return error_response(500, "Internal server error", "INTERNAL_ERROR")
@@ -181,4 +212,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(PoolTimeout, _pool_timeout)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     env: Literal["development", "production", "test"] = "development"
     data_dir: Path = Path("frontdesk-data")
     database_url: str | None = None
+    # Database connections per process: the pool, what it may open beyond it under load, and
+    # how long a request waits for one before it is answered 503 `DATABASE_BUSY`. Keep
+    # processes x (pool + overflow) under the server's max_connections.
+    database_pool_size: int = Field(default=10, ge=1, le=500)
+    database_max_overflow: int = Field(default=20, ge=0, le=1000)
+    database_pool_timeout: float = Field(default=30, gt=0, le=600)
     redis_url: str | None = None
     secret_key: str | None = Field(default=None, min_length=32)
     public_url: str = "http://127.0.0.1:8000"

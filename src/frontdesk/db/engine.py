@@ -21,13 +21,14 @@ def create_engine(settings: Settings, **kwargs: Any) -> AsyncEngine:
     import frontdesk.db.models  # noqa: F401  (every table known before the first flush)
 
     url = settings.effective_database_url
+    kwargs.setdefault("pool_size", settings.database_pool_size)
+    kwargs.setdefault("max_overflow", settings.database_max_overflow)
+    kwargs.setdefault("pool_timeout", settings.database_pool_timeout)
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
     # Connections are recycled rather than pinged: a ping is a round trip on every checkout.
     kwargs.setdefault("pool_recycle", 1800)
     return create_async_engine(url, **kwargs)
