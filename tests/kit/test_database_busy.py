@@ -32,6 +32,6 @@ async def test_pool_settings_reach_the_engine(settings: Settings) -> None:
     engine = create_engine(
         settings.model_copy(update={"database_pool_size": 3, "database_max_overflow": 4})
     )
-    assert engine.pool.size() == 3
+    assert engine.pool.size() == 3  # type: ignore[attr-defined]
     assert engine.pool._max_overflow == 4  # type: ignore[attr-defined]
     await engine.dispose()
