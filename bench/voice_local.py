@@ -101,7 +101,7 @@ async def _run(turns: int) -> list[dict[str, float]]:
         )
         await db.commit()
     transport = FileTransport(caller, 16000, wait_after_seconds=15)
-    http = outbound_http()
+    http = outbound_http(settings.allow_private_urls)
     await live.run_call(
         SimpleNamespace(sessionmaker=maker, http=http), call.id, transport, transport.run
     )

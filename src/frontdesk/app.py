@@ -46,6 +46,7 @@ from frontdesk.knowledge.api import router as knowledge_router
 from frontdesk.knowledge.api import workspace_router as knowledge_search_router
 from frontdesk.notifications.api import router as notifications_router
 from frontdesk.settings import Settings, get_settings
+from frontdesk.storage.service import close_storage
 from frontdesk.telephony.api import router as phone_numbers_router
 from frontdesk.telephony.texts_api import router as texts_router
 from frontdesk.telephony.texts_api import simulated_router as simulated_texts_router
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await background.shutdown()
             await app.state.broker.stop()
             await app.state.http.aclose()
+            await close_storage()
             await app.state.engine.dispose()
 
     app = FastAPI(
@@ -154,7 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = RateLimiter(settings.redis_url)
     app.state.broker = create_broker(settings.redis_url)
     live_calls.install(app.state.broker)
-    app.state.http = outbound_http()
+    app.state.http = outbound_http(settings.allow_private_urls)
     app.state.background = None
     install_error_handlers(app)
     app.openapi = _openapi(app)  # type: ignore[method-assign]

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from frontdesk import __version__
 from frontdesk.settings import Settings, SettingsError, get_settings
@@ -27,7 +28,7 @@ def _settings() -> Settings:
     try:
         return get_settings()
     except SettingsError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -208,7 +209,7 @@ async def _chat(settings: Settings, agent_id: object) -> None:
 
     assert isinstance(agent_id, uuid.UUID)
     engine = create_engine(settings)
-    http = outbound_http()
+    http = outbound_http(settings.allow_private_urls)
     out = Console()
     try:
         async with create_sessionmaker(engine)() as session:
@@ -277,5 +278,5 @@ def main() -> None:
     try:
         app()
     except SettingsError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         sys.exit(2)

@@ -10,10 +10,13 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from limits import parse_many
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from frontdesk.storage.location import parse_storage_url
 
 SECRET_KEY_FILE = "secret_key"
 
@@ -92,6 +95,16 @@ class Settings(BaseSettings):
     max_document_pages: int = Field(default=2000, ge=1)
     max_unpacked_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
 
+    # Files (call recordings, uploaded documents): the data directory when unset, another
+    # directory (file:///path), or an S3-compatible bucket (s3://bucket/optional/prefix) that
+    # every API and worker process shares. Credentials fall back to the usual AWS environment
+    # variables, profile or instance role when unset.
+    storage_url: str | None = None
+    s3_endpoint_url: str | None = None  # MinIO, Ceph, R2, ...; unset for AWS itself
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = Field(default=None, validate_default=True)
+
     @field_validator(
         "rate_limit", "auth_rate_limit", "public_rate_limit", "public_agent_rate_limit"
     )
@@ -127,6 +140,33 @@ class Settings(BaseSettings):
             raise ValueError("expected a redis:// or rediss:// URL")
         return value
 
+    @field_validator("storage_url")
+    @classmethod
+    def _valid_storage_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        parse_storage_url(value)  # raises ValueError with what is wrong
+        return value
+
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _valid_s3_endpoint(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")) or not urlsplit(value).hostname:
+            raise ValueError("expected an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("s3_secret_access_key")
+    @classmethod
+    def _s3_keys_in_pairs(cls, value: str | None, info: ValidationInfo) -> str | None:
+        value = value or None
+        if bool(info.data.get("s3_access_key_id")) != bool(value):
+            raise ValueError(
+                "set both FRONTDESK_S3_ACCESS_KEY_ID and FRONTDESK_S3_SECRET_ACCESS_KEY, or neither"
+            )
+        return value
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
@@ -160,7 +200,8 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "?"
-        shown = "" if field == "secret_key" else f" (got {first.get('input')!r})"
+        hidden = field in ("secret_key", "s3_secret_access_key")
+        shown = "" if hidden else f" (got {first.get('input')!r})"
         raise SettingsError(f"FRONTDESK_{field.upper()}: {first['msg']}{shown}") from None
     settings.ensure_secret_key()
     return settings

@@ -14,6 +14,7 @@ from frontdesk.jobs import tasks as job_tasks
 from frontdesk.knowledge import retriever as knowledge_retriever
 from frontdesk.knowledge import tasks as knowledge_tasks
 from frontdesk.notifications import service as notification_subscriber
+from frontdesk.storage import tasks as storage_tasks
 from frontdesk.telephony import sms as sms_delivery
 from frontdesk.webhooks import tasks as webhook_tasks
 from frontdesk.workflows import runner as workflow_runner
@@ -35,6 +36,7 @@ __all__ = [
     "notification_subscriber",
     "sms_channel",
     "sms_delivery",
+    "storage_tasks",
     "webhook_tasks",
     "workflow_runner",
     "workflow_triggers",

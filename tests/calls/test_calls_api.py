@@ -293,6 +293,83 @@ async def test_hang_up_ends_a_live_call(
     assert (call["end_call_reason"], call["end_detail"]) == ("agent_goodbye", "hangup_api")
 
 
+async def test_transfer_hands_a_live_call_over_after_a_line(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    owner: Account,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    agent = await _agent(client, owner, allowed_idle_time_seconds=60)
+    call_id = await _open(session, agent)
+    row = await session.get_one(Call, call_id)
+    row.provider, row.provider_call_id = "simulated", "CA" + uuid.uuid4().hex
+    await session.commit()
+    serial = _one_at_a_time(sessionmaker)
+    app.state.sessionmaker = app.state.read_sessionmaker = serial
+    said: list[str] = []
+
+    async def caller(voice: VoiceSession) -> None:
+        await _quiet_until(voice, lambda: any("colleague" in t for _, t in voice.transcript))
+        said.extend(t for _, t in voice.transcript)
+        await quiet(voice, 30.0, 8000)
+
+    running = asyncio.create_task(_run_call(serial, call_id, caller))
+    for _ in range(100):
+        if live.live_session(call_id) is not None:
+            break
+        await asyncio.sleep(0.05)
+    voice = live.live_session(call_id)
+    assert voice is not None
+    for _ in range(200):  # the greeting was said
+        if voice.transcript:
+            break
+        await asyncio.sleep(0.05)
+    moved = await client.post(
+        f"/v1/calls/{call_id}/transfer",
+        headers=owner.headers,
+        json={"phone_number": "+1 415 555 0177", "message": "Let me pass you to a colleague."},
+    )
+    assert moved.status_code == 202, moved.text
+    await asyncio.wait_for(running, 30)
+    call = (await client.get(f"/v1/calls/{call_id}", headers=owner.headers)).json()
+    assert (call["end_call_reason"], call["end_detail"]) == ("transferred", "transfer_api")
+    assert "Let me pass you to a colleague." in said
+    async with sessionmaker() as db:
+        stored = await db.get_one(Call, call_id)
+        assert (stored.extra or {})["transferred_to"] == "+14155550177"
+    audit = (await client.get("/v1/audit-logs", headers=owner.headers)).json()["items"]
+    assert any(a["action"] == "call.transfer" for a in audit)
+    again = await client.post(
+        f"/v1/calls/{call_id}/transfer",
+        headers=owner.headers,
+        json={"phone_number": "+14155550177"},
+    )
+    assert (again.status_code, again.json()["code"]) == (409, "CALL_NOT_LIVE")
+
+
+async def test_transfer_refusals(
+    client: httpx.AsyncClient, owner: Account, stranger: Account, session: AsyncSession
+) -> None:
+    agent = await _agent(client, owner, type="widget")
+    web = (await client.post(f"/v1/agents/{agent['id']}/web-call", headers=owner.headers)).json()
+    row = await session.get_one(Call, uuid.UUID(web["call_id"]))
+    row.status = "in_progress"
+    await session.commit()
+    url = f"/v1/calls/{web['call_id']}/transfer"
+    browser = await client.post(url, headers=owner.headers, json={"phone_number": "+14155550177"})
+    assert (browser.status_code, browser.json()["code"]) == (409, "CALL_NOT_TRANSFERABLE")
+    bad = await client.post(url, headers=owner.headers, json={"phone_number": "call my boss"})
+    assert (bad.status_code, bad.json()["code"]) == (400, "VALIDATION_ERROR")
+    missing = await client.post(url, headers=owner.headers, json={})
+    assert missing.status_code == 400
+    theirs = await client.post(url, headers=stranger.headers, json={"phone_number": "+14155550177"})
+    assert theirs.status_code == 404
+    viewer = await make_account(session, Role.viewer, workspace=owner.workspace)
+    refused = await client.post(url, headers=viewer.headers, json={"phone_number": "+14155550177"})
+    assert refused.status_code == 403
+
+
 async def test_web_call_start_and_its_refusals(
     client: httpx.AsyncClient, owner: Account, stranger: Account, session: AsyncSession
 ) -> None:

@@ -43,6 +43,29 @@ async def test_malformed_json(client: httpx.AsyncClient) -> None:
     _envelope(response, 400, "INVALID_JSON")
 
 
+async def test_deeply_nested_json(client: httpx.AsyncClient, owner: Account) -> None:
+    """Nesting a serialiser cannot write back, or a parser cannot read, is a 400 and stores
+    nothing."""
+    theme: dict[str, object] = {"colour": "#123456"}
+    for _ in range(900):
+        theme = {"inner": theme}
+    agent = {"name": "Deep", "type": "chat", "theme": theme}
+    deep = await client.post("/v1/agents", headers=owner.headers, json=agent)
+    body = _envelope(deep, 400, "VALIDATION_ERROR")
+    assert "32 levels" in json.dumps(body["details"])
+    shallow = {"name": "Fine", "type": "chat", "theme": {"a": {"b": {"c": "d"}}}}
+    assert (await client.post("/v1/agents", headers=owner.headers, json=shallow)).status_code == 201
+    for raw in (b"[" * 100_000 + b"]" * 100_000, b'{"name": ' + b"[" * 100_000):
+        response = await client.post(
+            "/v1/agents",
+            headers={**owner.headers, "Content-Type": "application/json"},
+            content=raw,
+        )
+        assert response.status_code == 400, response.text
+    agents = (await client.get("/v1/agents", headers=owner.headers)).json()["items"]
+    assert [a["name"] for a in agents] == ["Fine"]
+
+
 async def test_wrong_content_type(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/v1/auth/login", content=b"email=a", headers={"Content-Type": "text/plain"}

@@ -8,24 +8,17 @@ must never be reached."""
 from __future__ import annotations
 
 import ipaddress
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from frontdesk.errors import ValidationFailed
 from frontdesk.jobs.worker import Worker
 from frontdesk.kit import ssrf
-from frontdesk.settings import get_settings
 from tests.fixtures.factories import Account
-from tests.fixtures.loopback import LoopbackServer
+from tests.security.traps import Trap
 
 PRIVATE = [
     "http://10.0.0.1/h",
@@ -56,54 +49,6 @@ PRIVATE = [
     "http://LOCALHOST./h",
     "http://api.localhost/h",
 ]
-
-
-@pytest.fixture
-def guarded(monkeypatch: pytest.MonkeyPatch) -> None:
-    """FRONTDESK_ALLOW_PRIVATE_URLS=false (the test run sets it true for its receivers)."""
-    monkeypatch.setattr(get_settings(), "allow_private_urls", False)
-
-
-def _resolving(monkeypatch: pytest.MonkeyPatch, names: dict[str, str]) -> None:
-    """Make the system resolver answer `names` (for the guard and the HTTP client alike)."""
-    real = socket.getaddrinfo
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        name = host.decode() if isinstance(host, bytes) else host
-        return real(names.get(name, name), *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-
-
-@dataclass
-class Trap(LoopbackServer):
-    """A loopback server: `/hook` and `/page` answer 200, `/start` redirects to `target`, and
-    every hit is recorded (so a test shows what was, and was not, reached)."""
-
-    target: str = ""
-    hits: list[str] = field(default_factory=list)
-
-    def url(self, path: str, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
-
-    def _app(self) -> Starlette:
-        async def any_path(request: Request) -> Response:
-            self.hits.append(request.url.path)
-            if request.url.path == "/start":
-                return RedirectResponse(self.target, status_code=302)
-            html = "<html><head><title>Secret</title></head><body><p>internal</p></body></html>"
-            return Response(html, media_type="text/html")
-
-        methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-        return Starlette(routes=[Route("/{path:path}", any_path, methods=methods)])
-
-
-@pytest.fixture
-def trap() -> Iterator[Trap]:
-    server = Trap().start()
-    server.target = server.url("/secret")
-    yield server
-    server.stop()
 
 
 @pytest.mark.parametrize("url", PRIVATE)
@@ -172,10 +117,10 @@ async def test_a_name_that_resolves_to_loopback_is_refused_when_called(
     client: httpx.AsyncClient,
     owner: Account,
     trap: Trap,
-    monkeypatch: pytest.MonkeyPatch,
+    resolving: Callable[[dict[str, str]], None],
     ingest_worker: Worker,
 ) -> None:
-    _resolving(monkeypatch, {"intranet.test": "127.0.0.1"})
+    resolving({"intranet.test": "127.0.0.1"})
     hook_url = trap.url("/hook", host="intranet.test")
     # Given as a name, the URL is accepted; resolution happens when it is called.
     webhook = await client.post(
@@ -245,59 +190,55 @@ async def test_a_templated_action_url_is_checked_when_it_runs(
     assert trap.hits == []
 
 
-@pytest.mark.usefixtures("guarded")
 @pytest.mark.parametrize("target_host", ["127.0.0.1", "localhost", "2130706433", "[::1]"])
 async def test_a_redirect_to_a_private_address_is_not_followed(
-    client: httpx.AsyncClient,
+    guarded_api: httpx.AsyncClient,
     owner: Account,
     trap: Trap,
-    monkeypatch: pytest.MonkeyPatch,
+    stand_in: Trap,
+    resolving: Callable[[dict[str, str]], None],
     ingest_worker: Worker,
     target_host: str,
 ) -> None:
-    """The first hop passes the guard (the guard is told `www.shop.test` is public, while the
-    system resolves it to the loopback trap); the redirect to a private address must not."""
-    trap.target = f"http://{target_host}:{trap.port}/secret"
-    public = ipaddress.ip_address("93.184.215.14")
-    real_resolve = ssrf.resolve
+    """The first hop is a public site (`www.shop.test`, the stand-in server); its redirect to a
+    private address must not be followed, by the crawler or anything else."""
+    resolving({"www.shop.test": stand_in.host})
+    stand_in.target = f"http://{target_host}:{trap.port}/secret"
+    start = stand_in.url("/start", host="www.shop.test")
 
-    async def resolve(host: str, port: int) -> list[Any]:
-        return [public] if host == "www.shop.test" else await real_resolve(host, port)
-
-    monkeypatch.setattr(ssrf, "resolve", resolve)
-    _resolving(monkeypatch, {"www.shop.test": "127.0.0.1"})
-    start = trap.url("/start", host="www.shop.test")
-
-    kb_id = await _kb(client, owner)
-    source = await client.post(
+    kb_id = await _kb(guarded_api, owner)
+    source = await guarded_api.post(
         f"/v1/knowledge-bases/{kb_id}/sources",
         headers=owner.headers,
         json={"type": "url", "url": start},
     )
     assert source.status_code == 201, source.text
     await ingest_worker.run_until_idle()
-    got = await client.get(
+    got = await guarded_api.get(
         f"/v1/knowledge-bases/{kb_id}/sources/{source.json()['id']}", headers=owner.headers
     )
     assert got.json()["status"] == "failed"
     assert "refused" in got.json()["error"], got.json()
 
-    webhook = await client.post(
+    webhook = await guarded_api.post(
         "/v1/webhooks", headers=owner.headers, json={"url": start, "events": ["*"]}
     )
     assert webhook.status_code == 201, webhook.text
-    ping = await client.post(f"/v1/webhooks/{webhook.json()['id']}/test", headers=owner.headers)
+    ping = await guarded_api.post(
+        f"/v1/webhooks/{webhook.json()['id']}/test", headers=owner.headers
+    )
     assert (ping.json()["delivered"], ping.json()["status_code"]) == (False, 302)
 
-    action = await client.post(
+    action = await guarded_api.post(
         "/v1/actions",
         headers=owner.headers,
         json={"name": "lookup", "type": "custom_http", "config": {"url": start}},
     )
-    run = await client.post(
+    run = await guarded_api.post(
         f"/v1/actions/{action.json()['id']}/run", headers=owner.headers, json={}
     )
     assert run.json()["ok"] is False
     assert run.json()["result"]["status_code"] == 302
 
-    assert trap.hits == ["/start"] * 3  # each first hop, never /secret
+    assert stand_in.hits == ["/start"] * 3  # each first hop
+    assert trap.hits == []  # never the private address

@@ -30,8 +30,8 @@ from tests.fixtures.factories import Account
 MiB = 1024 * 1024
 
 
-def docx_bomb(unpacked_mib: int = 300) -> bytes:
-    """A real Word file whose document.xml inflates to `unpacked_mib` MiB of paragraphs."""
+def docx_with_body(paragraphs: bytes, xml_bytes: int) -> bytes:
+    """A real Word file whose word/document.xml is `paragraphs` repeated to about `xml_bytes`."""
     import docx
 
     document = docx.Document()
@@ -46,13 +46,30 @@ def docx_bomb(unpacked_mib: int = 300) -> bytes:
                 archive.writestr(info, original.read(info.filename))
                 continue
             head, tail = original.read(info.filename).split(b"<w:body>")
-            paragraph = b"<w:p><w:r><w:t>" + b"A" * 1000 + b"</w:t></w:r></w:p>"
+            block = paragraphs * max(1, 64 * 1024 // len(paragraphs))
             with archive.open("word/document.xml", "w") as xml:
                 xml.write(head + b"<w:body>")
-                for _ in range(unpacked_mib):
-                    xml.write(paragraph * (MiB // len(paragraph)))
+                written = len(head) + len(tail) + len(b"<w:body>")
+                while written + len(block) <= xml_bytes:
+                    xml.write(block)
+                    written += len(block)
                 xml.write(tail)
     return out.getvalue()
+
+
+def docx_bomb(unpacked_mib: int = 300) -> bytes:
+    """A real Word file whose document.xml inflates to `unpacked_mib` MiB of paragraphs."""
+    paragraph = b"<w:p><w:r><w:t>" + b"A" * 1000 + b"</w:t></w:r></w:p>"
+    return docx_with_body(paragraph, unpacked_mib * MiB)
+
+
+# The most work per byte of XML: the smallest paragraphs, and sections of one word each.
+TINY_PARAGRAPH = b"<w:p><w:r><w:t>word</w:t></w:r></w:p>"
+TINY_SECTION = (
+    b'<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Part</w:t></w:r></w:p>'
+    + TINY_PARAGRAPH
+)
+TEXT_PART_CAP = parsing.Limits().max_document_xml_bytes
 
 
 def many_pages_pdf(pages: int = 20_000) -> bytes:
@@ -121,6 +138,55 @@ async def test_bombs_fail_fast_with_a_reason(
         select(func.count()).where(KnowledgeChunk.source_id == uuid.UUID(source["id"]))
     )
     assert chunks == 0
+
+
+@pytest.mark.parametrize(
+    ("xml_bytes", "says"),
+    [
+        (TEXT_PART_CAP - 64 * 1024, "The document is too long ("),
+        (TEXT_PART_CAP + MiB, "text is 21.0 MiB of XML; at most 20.0 MiB are read"),
+    ],
+)
+async def test_the_largest_word_text_is_read_or_refused_in_bounded_time(
+    client: httpx.AsyncClient,
+    owner: Account,
+    session: AsyncSession,
+    ingest_worker: Worker,
+    xml_bytes: int,
+    says: str,
+) -> None:
+    """Word text just under the cap, as hundreds of thousands of one-word sections, is read in
+    full (then refused for its chunk count); just over the cap, it is refused unread."""
+    content = docx_with_body(TINY_SECTION, xml_bytes)
+    kb_id = await _kb(client, owner)
+    created = await _upload(client, owner, kb_id, "sections.docx", content)
+    assert created.status_code == 201, created.text
+    started = time.monotonic()
+    await ingest_worker.run_until_idle()
+    elapsed = time.monotonic() - started
+    source = (
+        await client.get(
+            f"/v1/knowledge-bases/{kb_id}/sources/{created.json()['id']}", headers=owner.headers
+        )
+    ).json()
+    assert source["status"] == "failed", source
+    assert says in source["error"]
+    assert elapsed < 120, elapsed  # many minutes with python-docx's reader; seconds here
+    chunks = await session.scalar(
+        select(func.count()).where(KnowledgeChunk.source_id == uuid.UUID(source["id"]))
+    )
+    assert chunks == 0
+
+
+def test_the_largest_word_text_of_tiny_paragraphs_is_read_whole() -> None:
+    content = docx_with_body(TINY_PARAGRAPH, TEXT_PART_CAP - 64 * 1024)
+    started = time.monotonic()
+    document = parsing.parse(content, "docx")
+    elapsed = time.monotonic() - started
+    paragraphs = (TEXT_PART_CAP - 64 * 1024) // len(TINY_PARAGRAPH)
+    assert len(document.blocks) == pytest.approx(paragraphs, rel=0.01)
+    assert {b.text for b in document.blocks} == {"word", "The start of a very long document."}
+    assert elapsed < 120, elapsed
 
 
 def test_the_caps_are_settings() -> None:

@@ -19,6 +19,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/v1/members/{member_id}"): {"role": "viewer"},
     ("PUT", "/v1/subaccounts/{subaccount_id}"): {"subaccount_name": "x"},
     ("POST", "/v1/phonebooks/{phonebook_id}/entries"): {"phone_number": "+14155550111"},
+    ("POST", "/v1/calls/{call_id}/transfer"): {"phone_number": "+14155550111"},
     ("PUT", "/v1/agents/{agent_id}"): {"name": "x", "type": "chat"},
     ("POST", "/v1/agents/{agent_id}/actions"): {"action_ids": ["{action_id}"]},
     ("PUT", "/v1/actions/{action_id}"): {"name": "x", "type": "end_call", "config": {}},

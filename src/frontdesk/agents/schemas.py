@@ -61,12 +61,9 @@ class AgentFields(Input):
     greeting_message: Annotated[str, Field(max_length=2000)] | None = None
     language: Annotated[str, Field(min_length=2, max_length=20)] | None = None
     timezone: TimeZone | None = None
-    llm: AgentLLMInput | None = None
-    voice: VoiceDefaults | None = None
     phone_number: PhoneNumber | None = None
     external_webhook_url: Annotated[str, Field(max_length=2048)] | None = None
     is_recording: bool | None = None
-    max_duration: MaxDuration | None = None
     allowed_idle_time_seconds: Annotated[int, Field(ge=1, le=600)] | None = None
     send_user_idle_reminders: bool | None = None
     reminder_after_idle_time_seconds: Annotated[int, Field(ge=1, le=600)] | None = None
@@ -95,11 +92,26 @@ class AgentFields(Input):
 class AgentCreate(AgentFields):
     name: Name
     type: AgentType
+    llm: AgentLLMInput | None = None
+    voice: VoiceDefaults | None = None
+    max_duration: MaxDuration | None = None
+
+
+# In an update, a nested settings object is a JSON merge patch (RFC 7396) of the agent's: its keys
+# are checked once merged, against the same schema as at creation.
+SettingsPatch = dict[str, Any]
+_MERGED = (
+    "Merged into the agent's current object (JSON merge patch): the keys given change, a key set "
+    "to null goes back to its default, the others stay; the result is validated as a whole."
+)
 
 
 class AgentUpdate(AgentFields):
     name: Name | None = None
     type: AgentType | None = None
+    llm: SettingsPatch | None = Field(default=None, description=_MERGED)
+    voice: SettingsPatch | None = Field(default=None, description=_MERGED)
+    max_duration: SettingsPatch | None = Field(default=None, description=_MERGED)
 
 
 class Agent(Schema):

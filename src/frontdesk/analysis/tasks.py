@@ -261,9 +261,11 @@ async def deliver(ctx: JobContext, url: str, document: dict[str, Any]) -> None:
     retried on the webhook schedule. An unsafe URL is dropped (retrying would not help)."""
     try:
         await ssrf.check_url(url, ctx.settings.allow_private_urls)
+        response = await ctx.http.post(
+            url, json=document, timeout=ctx.settings.webhook_timeout_seconds
+        )
     except ssrf.UnsafeURL as exc:
         log.warning("agent_webhook_refused", url=url, reason=str(exc))
         return
-    response = await ctx.http.post(url, json=document, timeout=ctx.settings.webhook_timeout_seconds)
     if not 200 <= response.status_code < 300:
         raise RuntimeError(f"the agent webhook answered HTTP {response.status_code}")

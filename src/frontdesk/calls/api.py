@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, WebSocket, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 from frontdesk.auth.dependencies import InboxAuth, ReadAuth, authenticate
 from frontdesk.auth.security import decode_call_token, verify_path
@@ -16,6 +16,9 @@ from frontdesk.db.session import Session
 from frontdesk.errors import AppError, NotFound, PermissionDenied, Unauthenticated
 from frontdesk.kit.pagination import Page, PaginationParams
 from frontdesk.kit.phone import PhoneNumber
+from frontdesk.storage.base import ObjectNotFound
+from frontdesk.storage.http import object_response
+from frontdesk.storage.service import get_storage
 from frontdesk.telephony import registry
 from frontdesk.tenancy import service as tenancy_service
 from frontdesk.tenancy.roles import Role
@@ -84,11 +87,29 @@ async def hang_up_call(
     return call_service.to_schema(call)
 
 
+@router.post("/{call_id}/transfer", status_code=status.HTTP_202_ACCEPTED)
+async def transfer_call(
+    call_id: uuid.UUID,
+    body: schemas.CallTransfer,
+    request: Request,
+    auth: InboxAuth,
+    session: Session,
+) -> schemas.Call:
+    """Hand a live phone call to another number (a person), after an optional line from the
+    agent. Accepted: the call ends with `end_call_reason` `transferred` once the network has it."""
+    call = await call_service.request_transfer(
+        session, auth, scope_of(auth), call_id, body.phone_number
+    )
+    await session.commit()
+    await live.transfer(request.app.state.broker, call.id, body.phone_number, body.message)
+    return call_service.to_schema(call)
+
+
 @router.get("/{call_id}/recording")
 async def get_recording(call_id: uuid.UUID, auth: ReadAuth, session: Session) -> schemas.Recording:
     """The call's recording: a signed download link that expires, and the transcript."""
     call = await call_service.get(session, scope_of(auth), call_id)
-    call_service.recording_of(call)
+    await call_service.recording_of(call)
     url, expires_at = call_service.signed_download_url(call)
     return schemas.Recording(
         call_id=call.id,
@@ -113,7 +134,7 @@ async def download_recording(
     session: Session,
     expires: int | None = None,
     signature: Annotated[str | None, Query(max_length=128)] = None,
-) -> FileResponse:
+) -> Response:
     """The recording as a stereo WAV (caller left, agent right). Either authenticated, or with
     the `expires` and `signature` of a link from `GET /v1/calls/{id}/recording`."""
     if signature is not None or expires is not None:
@@ -132,8 +153,15 @@ async def download_recording(
         if not auth.role.at_least(Role.viewer):
             raise PermissionDenied("This needs the viewer role or higher")
         call = await call_service.get(session, scope_of(auth), call_id)
-    path = call_service.recording_of(call)
-    return FileResponse(path, media_type="audio/wav", filename=f"call-{call.id}.wav")
+    key = call_service.recording_key(call)
+    if key is None:
+        raise NotFound("recording")
+    try:
+        return await object_response(
+            request, get_storage(), key, media_type="audio/wav", filename=f"call-{call.id}.wav"
+        )
+    except ObjectNotFound:
+        raise NotFound("recording") from None
 
 
 @agent_router.post("/{agent_id}/web-call", status_code=status.HTTP_201_CREATED)

@@ -87,7 +87,7 @@ async def _call(
     from frontdesk.voice.transports.file import FileTransport
 
     engine = create_engine(settings)
-    http = outbound_http()
+    http = outbound_http(settings.allow_private_urls)
     try:
         maker = create_sessionmaker(engine)
         async with maker() as session:

@@ -32,6 +32,7 @@ log = structlog.get_logger("frontdesk.calls")
 NODE = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 _LIVE: dict[uuid.UUID, VoiceSession] = {}
 HANGUP = "call.hangup"
+TRANSFER = "call.transfer"
 
 
 HEARTBEAT_SECONDS = 15
@@ -71,14 +72,21 @@ def live_count() -> int:
 
 
 def _on_control(message: dict[str, Any]) -> None:
-    if message.get("type") != HANGUP:
+    if message.get("type") not in (HANGUP, TRANSFER):
         return
     try:
         session = _LIVE.get(uuid.UUID(str(message.get("call_id"))))
     except ValueError:
         return
-    if session is not None:
+    if session is None:
+        return
+    if message["type"] == HANGUP:
         session.hangup(str(message.get("detail") or "hangup_requested"))
+    elif isinstance(message.get("to"), str):
+        message_text = message.get("message")
+        session.request_transfer(
+            message["to"], message_text if isinstance(message_text, str) else None
+        )
 
 
 def install(broker: LiveBroker) -> None:
@@ -91,6 +99,19 @@ async def hang_up(broker: LiveBroker, call_id: uuid.UUID, detail: str = "hangup_
         session.hangup(detail)
     else:
         await broker.publish_control({"type": HANGUP, "call_id": str(call_id), "detail": detail})
+
+
+async def transfer(
+    broker: LiveBroker, call_id: uuid.UUID, to: str, message: str | None = None
+) -> None:
+    """Hand a live phone call to `to`, from whichever process holds it."""
+    session = _LIVE.get(call_id)
+    if session is not None:
+        session.request_transfer(to, message)
+    else:
+        await broker.publish_control(
+            {"type": TRANSFER, "call_id": str(call_id), "to": to, "message": message}
+        )
 
 
 async def _start(state: Any, call_id: uuid.UUID, transport: Transport) -> VoiceSession | None:
@@ -191,6 +212,8 @@ async def _transfer(state: Any, call_id: uuid.UUID, number: str) -> None:
 
 
 async def _record(sessionmaker: Any, call_id: uuid.UUID, outcome: Outcome) -> None:
+    if outcome.recording is not None:
+        await call_service.store_recording(outcome.recording[0])
     async with sessionmaker() as db:
         call = await db.get_one(Call, call_id)
         await call_service.finish(db, call, outcome)

@@ -58,7 +58,7 @@ class Call(Model):
     prompt_variables: Mapped[dict[str, Any]] = mapped_column(JSONDoc, default=dict)
     prompt_override: Mapped[str | None] = mapped_column(Text)
     greeting_override: Mapped[str | None] = mapped_column(Text)
-    # Relative to the data directory's recordings folder.
+    # The recording's key in storage after `recordings/`: `<workspace>/<contact>/<call>.wav`.
     recording_path: Mapped[str | None] = mapped_column(String(300))
     recording_seconds: Mapped[float | None] = mapped_column(Float)
     recording_bytes: Mapped[int | None] = mapped_column(Integer)

@@ -133,6 +133,15 @@ class CallCreate(Input):
         return value
 
 
+class CallTransfer(Input):
+    """Hand a live phone call to another number."""
+
+    phone_number: PhoneNumber = Field(description="Where the call goes, in E.164")
+    message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = (
+        Field(default=None, description="A line the agent says to the caller first")
+    )
+
+
 class CallQueued(Schema):
     call_id: uuid.UUID
     status: Literal["queued"] = "queued"

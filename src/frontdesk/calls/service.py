@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import structlog
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,23 +31,30 @@ from frontdesk.events import service as event_service
 from frontdesk.jobs import service as job_service
 from frontdesk.kit.pagination import Pagination, paginate
 from frontdesk.settings import get_settings
+from frontdesk.storage.base import StorageUnavailable
+from frontdesk.storage.service import get_storage
 from frontdesk.tenancy.scope import WorkspaceScope
 from frontdesk.voice import providers
 from frontdesk.voice.session import Outcome
+
+log = structlog.get_logger("frontdesk.calls")
 
 ANALYZE_JOB = "calls.analyze"
 WEB_CALL_TOKEN_SECONDS = 600
 STREAM_TOKEN_SECONDS = 3600
 RECORDING_LINK_SECONDS = 3600
 LIVE_STATUSES = ("queued", "initiated", "in_progress", "paused")
+RECORDINGS = "recordings"
 
 
 def recordings_dir() -> Path:
-    return get_settings().data_dir / "recordings"
+    """Where the recorder writes during a call (the store's folder when the store is local)."""
+    return get_settings().data_dir / RECORDINGS
 
 
-def recording_file(call: Call) -> Path | None:
-    return recordings_dir() / call.recording_path if call.recording_path else None
+def recording_key(call: Call) -> str | None:
+    """The recording's key in storage: `recordings/` and the call's `recording_path`."""
+    return f"{RECORDINGS}/{call.recording_path}" if call.recording_path else None
 
 
 def new_recording_path(call: Call) -> Path:
@@ -408,11 +418,24 @@ async def get(session: AsyncSession, scope: WorkspaceScope, call_id: uuid.UUID) 
     return await scope.get(session, Call, call_id, "call")
 
 
-def recording_of(call: Call) -> Path:
-    path = recording_file(call)
-    if path is None or not path.exists():
+async def recording_of(call: Call) -> str:
+    """The key of the call's stored recording, or 404."""
+    key = recording_key(call)
+    if key is None or not await get_storage().exists(key):
         raise NotFound("recording")
-    return path
+    return key
+
+
+async def store_recording(path: Path) -> None:
+    """Put a finished recording into storage under its key; in a bucket, the local file goes.
+    A store that cannot take it leaves the file where it is (logged with its key, to copy by
+    hand): the call is recorded all the same."""
+    key = f"{RECORDINGS}/{path.relative_to(recordings_dir()).as_posix()}"
+    try:
+        await get_storage().put_file(key, path, "audio/wav", remove=True)
+    except (StorageUnavailable, OSError) as exc:
+        detail = exc.detail if isinstance(exc, StorageUnavailable) else repr(exc)
+        log.error("recording_not_stored", key=key, path=str(path), error=detail)
 
 
 async def request_hangup(
@@ -424,6 +447,28 @@ async def request_hangup(
             f"The call is {call.status}; only a live call can be hung up", "CALL_NOT_LIVE"
         )
     await audit_service.record(session, auth, "call.hangup", "call", call.id)
+    return call
+
+
+async def request_transfer(
+    session: AsyncSession,
+    auth: AuthContext,
+    scope: WorkspaceScope,
+    call_id: uuid.UUID,
+    to: str,
+) -> Call:
+    call = await get(session, scope, call_id)
+    if call.status != "in_progress":
+        raise Conflict(
+            f"The call is {call.status}; only a call in progress can be transferred",
+            "CALL_NOT_LIVE",
+        )
+    if call.direction == "web" or call.provider in ("web", "local"):
+        raise Conflict(
+            "A browser call has no phone line to hand over; only phone calls can be transferred",
+            "CALL_NOT_TRANSFERABLE",
+        )
+    await audit_service.record(session, auth, "call.transfer", "call", call.id, {"to": to})
     return call
 
 
@@ -440,15 +485,15 @@ async def contact_exporter(session: AsyncSession, contact: Contact) -> list[dict
 
 
 async def erase_recordings(ctx: Any, workspace_id: uuid.UUID, contact_id: uuid.UUID) -> int:
-    """The recordings of an erased contact's calls: their folder."""
-    folder = recordings_dir() / str(workspace_id) / str(contact_id)
-    if not folder.is_dir():
-        return 0
-    files = list(folder.iterdir())
-    for path in files:
-        path.unlink(missing_ok=True)
-    folder.rmdir()
-    return len(files)
+    """The recordings of an erased contact's calls: their folder in storage, and any left in
+    the local one (a recording the bucket could not take when its call ended)."""
+    folder = f"{RECORDINGS}/{workspace_id}/{contact_id}/"
+    removed = await get_storage(ctx.settings).delete_prefix(folder)
+    local = recordings_dir() / str(workspace_id) / str(contact_id)
+    if local.is_dir():
+        removed += sum(1 for p in local.iterdir() if p.is_file())
+        await asyncio.to_thread(shutil.rmtree, local, True)
+    return removed
 
 
 gdpr.register_contact_table("calls")

@@ -17,6 +17,9 @@ from frontdesk.db.engine import read_only
 from frontdesk.events.live import LiveBroker
 from frontdesk.jobs.runtime import Background
 from frontdesk.kit.ratelimit import RateLimiter
+from frontdesk.settings import Settings
+from frontdesk.storage.base import StorageUnavailable
+from frontdesk.storage.service import get_storage
 
 router = APIRouter(tags=["health"])
 CHECK_TIMEOUT = 3.0
@@ -65,6 +68,18 @@ def _storage_sync(directory: Path) -> str:
     return "ok"
 
 
+async def _storage(settings: Settings) -> str:
+    # Calls record into the data directory even when their recordings end up in a bucket.
+    await asyncio.to_thread(_storage_sync, settings.data_dir)
+    store = get_storage(settings)
+    if not store.is_local:
+        try:
+            await store.check()  # HEAD on the bucket
+        except StorageUnavailable as exc:
+            return f"error: {exc.detail[:200]}"
+    return "ok"
+
+
 async def _cache(limiter: RateLimiter, broker: LiveBroker) -> str:
     await limiter.check_health()
     await broker.check_health()
@@ -87,7 +102,7 @@ async def readiness(request: Request) -> JSONResponse:
     state = request.app.state
     results = await asyncio.gather(
         _run(asyncio.ensure_future(_database(read_only(state.engine)))),
-        _run(asyncio.ensure_future(asyncio.to_thread(_storage_sync, state.settings.data_dir))),
+        _run(asyncio.ensure_future(_storage(state.settings))),
         _run(asyncio.ensure_future(_cache(state.rate_limiter, state.broker))),
         _run(asyncio.ensure_future(_queue(read_only(state.engine), state.background))),
     )

@@ -14,14 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 import frontdesk.tasks  # noqa: F401  (registers handlers and schedules)
 from frontdesk.jobs import scheduler, wakeup
 from frontdesk.jobs.worker import Worker
+from frontdesk.kit import ssrf
 from frontdesk.settings import Settings
 
 log = structlog.get_logger("frontdesk.jobs")
 
 
-def outbound_http() -> httpx.AsyncClient:
-    """The process's client for outgoing calls (webhooks, actions): no redirects, time-outs."""
-    return httpx.AsyncClient(
+def outbound_http(allow_private: bool) -> httpx.AsyncClient:
+    """The process's client for outgoing calls (webhooks, actions, URL sources, providers): the
+    SSRF guard on every connection, no redirects, time-outs."""
+    return ssrf.client(
+        allow_private,
         follow_redirects=False,
         timeout=httpx.Timeout(30.0, connect=10.0),
         limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
@@ -67,10 +70,11 @@ async def run_worker(settings: Settings) -> None:
     """`frontdesk worker`: jobs and schedules until SIGTERM/SIGINT, then a graceful drain."""
     from frontdesk.db.engine import create_engine, create_sessionmaker
     from frontdesk.events.live import create_broker
+    from frontdesk.storage.service import close_storage
 
     engine = create_engine(settings)
     broker = create_broker(settings.redis_url)
-    http = outbound_http()
+    http = outbound_http(settings.allow_private_urls)
     background = Background(create_sessionmaker(engine), settings, http, {"broker": broker})
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -86,4 +90,5 @@ async def run_worker(settings: Settings) -> None:
         with contextlib.suppress(Exception):
             await broker.stop()
         await http.aclose()
+        await close_storage()
         await engine.dispose()

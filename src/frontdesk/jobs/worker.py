@@ -21,6 +21,7 @@ from frontdesk.jobs import service as job_service
 from frontdesk.jobs import wakeup
 from frontdesk.jobs.clock import get_clock
 from frontdesk.jobs.registry import Defer, JobContext, get_kind
+from frontdesk.kit import ssrf
 from frontdesk.settings import Settings
 
 log = structlog.get_logger("frontdesk.jobs")
@@ -65,7 +66,8 @@ class Worker:
     @property
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
-            self._http = httpx.AsyncClient(
+            self._http = ssrf.client(
+                self.settings.allow_private_urls,
                 follow_redirects=False,
                 timeout=httpx.Timeout(30.0, connect=10.0),
                 limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),

@@ -14,6 +14,9 @@ from frontdesk.errors import ValidationFailed
 # surrogates (not Unicode text at all, so no UTF-8 to store), both reachable through JSON escapes.
 _NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 NOT_TEXT = "must be text without NUL characters or lone surrogates"
+# Deeper JSON cannot be stored and read back (serialisers stop at a few hundred levels); no field
+# needs more than a few.
+MAX_DEPTH = 32
 
 
 class Schema(BaseModel):
@@ -31,6 +34,12 @@ class Input(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _storable_text(cls, value: Any) -> Any:
+        if _deeper_than(value, MAX_DEPTH):
+            raise PydanticCustomError(
+                "too_deep",
+                "must not nest objects and lists more than {depth} levels deep",
+                {"depth": MAX_DEPTH},
+            )
         found = _unstorable(value, ())
         if found is not None:
             where = f" (at {'.'.join(found)})" if found else ""
@@ -40,6 +49,23 @@ class Input(BaseModel):
                 {"where": where},
             )
         return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether `value` nests objects and lists more than `limit` levels (without recursion, so
+    any depth the JSON parser accepted is measured)."""
+    level: list[Any] = [value]
+    for _ in range(limit + 1):
+        nested: list[Any] = []
+        for item in level:
+            if isinstance(item, dict):
+                nested.extend(v for v in item.values() if isinstance(v, dict | list))
+            elif isinstance(item, list | tuple):
+                nested.extend(v for v in item if isinstance(v, dict | list))
+        if not nested:
+            return False
+        level = nested
+    return True
 
 
 def _unstorable(value: Any, path: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -50,6 +50,7 @@ async def _ingest(settings: Settings, kb_id: uuid.UUID, paths: list[Path]) -> in
     from frontdesk.errors import AppError
     from frontdesk.knowledge import parsing, service, tasks
     from frontdesk.knowledge.models import KnowledgeBase, KnowledgeSource
+    from frontdesk.storage.service import close_storage
     from frontdesk.tenancy.scope import system_scope
 
     engine = create_engine(settings)
@@ -120,6 +121,7 @@ async def _ingest(settings: Settings, kb_id: uuid.UUID, paths: list[Path]) -> in
                     else:
                         progress.update(task, description=f"{path.name[:40]} [green]done[/green]")
     finally:
+        await close_storage()
         await engine.dispose()
     return failed
 

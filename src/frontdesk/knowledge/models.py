@@ -70,6 +70,8 @@ class KnowledgeSource(Model):
     mime_type: Mapped[str | None] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # With object storage, an upload's bytes are there under this key (`content` stays empty).
+    storage_key: Mapped[str | None] = mapped_column(String(500))
     content_hash: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(12), default="processing")
     error: Mapped[str | None] = mapped_column(Text)

@@ -21,11 +21,19 @@ from frontdesk.kit.ssrf import validate_url_field
 from frontdesk.knowledge import embeddings, parsing, schemas
 from frontdesk.knowledge.models import KnowledgeBase, KnowledgeChunk, KnowledgeSource, KnowledgeTerm
 from frontdesk.settings import get_settings
+from frontdesk.storage import service as storage_service
+from frontdesk.storage.base import safe_name
 from frontdesk.tenancy.scope import WorkspaceScope
 from frontdesk.tenancy.service import secret_box
 
 INGEST_JOB = "knowledge.ingest"
 LINK_KIND = "knowledge_base"
+UPLOADS = "uploads"
+
+
+def uploads_folder(workspace_id: uuid.UUID, kb_id: uuid.UUID) -> str:
+    """Where a base's uploads are in object storage: one folder per source below it."""
+    return f"{UPLOADS}/{workspace_id}/{kb_id}/"
 
 
 def embedding_settings(kb: KnowledgeBase) -> dict[str, Any]:
@@ -222,6 +230,15 @@ async def delete_base(
     session: AsyncSession, auth: AuthContext, scope: WorkspaceScope, kb_id: uuid.UUID
 ) -> None:
     kb = await get(session, scope, kb_id)
+    stored = await session.scalar(
+        select(KnowledgeSource.id)
+        .where(KnowledgeSource.knowledge_base_id == kb.id, KnowledgeSource.storage_key.is_not(None))
+        .limit(1)
+    )
+    if stored is not None:
+        await storage_service.delete_later(
+            session, uploads_folder(kb.workspace_id, kb.id), kb.workspace_id
+        )
     await agent_service.forget_target(session, LINK_KIND, kb.id)
     await session.execute(delete(KnowledgeChunk).where(KnowledgeChunk.knowledge_base_id == kb.id))
     await session.execute(delete(KnowledgeTerm).where(KnowledgeTerm.knowledge_base_id == kb.id))
@@ -342,6 +359,14 @@ async def add_file(
         content=content,
         content_hash=digest,
     )
+    store = storage_service.get_storage()
+    if not store.is_local:
+        # Shared storage: every worker reads the file from there; the row keeps its key. (With
+        # local storage the bytes stay in the row, as rows written before storage had them.)
+        name = safe_name(filename, f"document.{kind}")
+        key = f"{uploads_folder(kb.workspace_id, kb.id)}{source.id}/{name}"
+        await store.put_bytes(key, content, source.mime_type)
+        source.content, source.storage_key = None, key
     return await _start(session, auth, kb, source)
 
 
@@ -445,6 +470,9 @@ async def delete_source(
 ) -> None:
     source = await get_source(session, scope, kb_id, source_id)
     await remove_chunks(session, source.knowledge_base_id, source.id)
+    if source.storage_key:
+        folder = f"{uploads_folder(source.workspace_id, source.knowledge_base_id)}{source.id}/"
+        await storage_service.delete_later(session, folder, source.workspace_id)
     await session.delete(source)
     await audit_service.record(
         session, auth, "knowledge_source.delete", "knowledge_source", source_id

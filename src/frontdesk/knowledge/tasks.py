@@ -39,6 +39,8 @@ from frontdesk.knowledge.models import (
     KnowledgeTerm,
 )
 from frontdesk.knowledge.service import INGEST_JOB, embedder_of, model_key
+from frontdesk.storage.base import ObjectNotFound, StorageUnavailable
+from frontdesk.storage.service import get_storage
 
 log = structlog.get_logger("frontdesk.knowledge")
 
@@ -128,6 +130,8 @@ async def fetch_url(
                             f"The page is larger than {max_bytes // (1024 * 1024)} MiB"
                         )
                 return bytes(body), response.headers.get("content-type"), str(response.url)
+        except ssrf.UnsafeURL as exc:  # the guarded client refused the connection
+            raise SourceFailed(f"The address was refused: {exc}") from None
         except httpx.TimeoutException:
             raise SourceFailed(f"The page did not answer within {FETCH_TIMEOUT:g} s") from None
         except httpx.HTTPError as exc:
@@ -288,7 +292,7 @@ async def ingest_source(
             if fetched is None:
                 return "superseded"
             final_url = fetched
-        content = source.content or b""
+        content = await _content_of(source)
         kind = parsing.sniff(content, source.filename or source.url, source.mime_type)
         document = await asyncio.to_thread(parsing.parse, content, kind, limits)
         if source.type == "url" and document.title and source.name in (source.url, final_url):
@@ -322,6 +326,16 @@ async def ingest_source(
                 await _report(progress, len(done) + start + len(batch), len(pieces))
         await _finish(session, kb, source)
         return "processed"
+
+
+async def _content_of(source: KnowledgeSource) -> bytes:
+    """The document's bytes: in the row, or in object storage under the row's key."""
+    if not source.storage_key:
+        return source.content or b""
+    try:
+        return await get_storage().get_bytes(source.storage_key)
+    except ObjectNotFound:
+        raise SourceFailed("The uploaded file is missing from storage; upload it again") from None
 
 
 async def _fetch_into(
@@ -472,7 +486,7 @@ async def ingest(ctx: JobContext, payload: dict[str, Any]) -> None:
         )
     except (SourceFailed, parsing.UnreadableDocument, parsing.NotADocument) as exc:
         await fail_source(ctx.sessionmaker, source_id, generation, describe(exc))
-    except embeddings.EmbeddingUnavailable as exc:
+    except (embeddings.EmbeddingUnavailable, StorageUnavailable) as exc:
         if ctx.is_last_attempt:
             await fail_source(ctx.sessionmaker, source_id, generation, exc.message)
         raise

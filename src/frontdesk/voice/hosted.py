@@ -45,6 +45,10 @@ def status_error(error: type[AppError], provider: str, status: int) -> AppError:
 
 def transport_error(error: type[AppError], provider: str, exc: Exception) -> AppError:
     details = {"provider": provider.lower()}
+    if isinstance(exc, ssrf.UnsafeURL):  # the guarded client refused the connection
+        return error(
+            f"{provider}: refusing to connect to its configured address: {exc}", details=details
+        )
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
         return error(f"{provider} timed out", details=details)
     reason = str(exc) or type(exc).__name__

@@ -99,10 +99,14 @@ class ResponderStage(Stage):
         async with self._lock:
             await self.responder.caller_said(text)
 
-    def say(self, text: str, reason: str, end_call: bool = False) -> int:
-        """Speak a fixed line (greeting, reminder, goodbye)."""
+    def say(
+        self, text: str, reason: str, end_call: bool = False, transfer_to: str | None = None
+    ) -> int:
+        """Speak a fixed line (greeting, reminder, goodbye, a line before a transfer)."""
         reply_id, stop = self._begin()
-        self.spawn(self._fixed(reply_id, text, reason, stop, end_call), f"say-{reply_id}")
+        self.spawn(
+            self._fixed(reply_id, text, reason, stop, end_call, transfer_to), f"say-{reply_id}"
+        )
         return reply_id
 
     async def _generate(self, reply_id: int, text: str, stop: asyncio.Event) -> None:
@@ -128,7 +132,13 @@ class ResponderStage(Stage):
                 )
 
     async def _fixed(
-        self, reply_id: int, text: str, reason: str, stop: asyncio.Event, end_call: bool
+        self,
+        reply_id: int,
+        text: str,
+        reason: str,
+        stop: asyncio.Event,
+        end_call: bool,
+        transfer_to: str | None = None,
     ) -> None:
         async with self._lock:
             self.push(ReplyStartFrame(reply_id, reason))
@@ -137,7 +147,11 @@ class ResponderStage(Stage):
                 if not stop.is_set():
                     self.push(TextFrame(text))
             finally:
-                self.push(ReplyEndFrame(reply_id, end_call=end_call, stopped=stop.is_set()))
+                self.push(
+                    ReplyEndFrame(
+                        reply_id, end_call=end_call, stopped=stop.is_set(), transfer_to=transfer_to
+                    )
+                )
 
     def _dtmf(self, digit: str) -> None:
         """Keypad digits are collected until '#' or a short pause, then given to the engine."""

@@ -46,6 +46,8 @@ WAIT_FOR_WORDS_SECONDS = 2.5  # ... and after they spoke, for their words to be 
 SCREEN_PAUSE_SECONDS = 1.2  # a pause this long after their first words: a person, not a machine
 SETTLE_SECONDS = 10.0  # at the end, how long the engine may take to store the last reply
 TRANSFER_FAILED = "Sorry, I could not transfer your call right now."
+TRANSFER_REQUESTED = "transfer_requested"  # the reason of the line said before a requested transfer
+SPOKEN_CHARACTERS_PER_SECOND = 5.0  # slower than speech: a line is said well within its deadline
 
 
 @dataclass
@@ -140,6 +142,7 @@ class VoiceSession:
         self._heard_tasks: set[asyncio.Task[None]] = set()
         self.outcome: Outcome | None = None
         self._transferring = False
+        self._requested_transfer: str | None = None
 
     def _build(
         self,
@@ -399,14 +402,41 @@ class VoiceSession:
         )
         self._heard_tasks.add(task)
         task.add_done_callback(self._heard_tasks.discard)
-        if played.transfer_to:
+        if played.reason == TRANSFER_REQUESTED and self._requested_transfer:
+            # Asked for through the API: the caller talking over the line does not cancel it.
+            number, self._requested_transfer = self._requested_transfer, None
+            self.output.spawn(self._transfer(number, "transfer_api"), "transfer")
+        elif played.transfer_to:
             self.output.spawn(self._transfer(played.transfer_to), "transfer")
         elif played.end_call:
             self._last_reply_ended_call = True
             detail = "idle_timeout" if played.reason == "idle_goodbye" else "end_call"
             self.end("agent_goodbye", detail)
 
-    async def _transfer(self, number: str) -> None:
+    def request_transfer(self, number: str, message: str | None = None) -> None:
+        """Hand the call to `number` on request (not the agent's own decision): say `message`
+        first when there is one."""
+        if self._transferring or self._requested_transfer:
+            return
+        if message:
+            self._requested_transfer = number
+            self.responder_stage.say(message, TRANSFER_REQUESTED, transfer_to=number)
+            # The line may be cut short or superseded (a greeting starting, the caller's keypad):
+            # the transfer happens anyway once the line would have been said.
+            self.output.spawn(
+                self._transfer_later(number, 5.0 + len(message) / SPOKEN_CHARACTERS_PER_SECOND),
+                "transfer-deadline",
+            )
+        else:
+            self.output.spawn(self._transfer(number, "transfer_api"), "transfer")
+
+    async def _transfer_later(self, number: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        if self._requested_transfer == number:
+            self._requested_transfer = None
+            await self._transfer(number, "transfer_api")
+
+    async def _transfer(self, number: str, detail: str = "live_transfer") -> None:
         """Hand the call to `number` (the agent has said its transfer message)."""
         self._transferring = True
         try:
@@ -418,7 +448,7 @@ class VoiceSession:
             log.warning("transfer_failed", error=repr(exc))
             self.responder_stage.say(TRANSFER_FAILED, "transfer_failed")
             return
-        self.end("transferred", "live_transfer")
+        self.end("transferred", detail)
 
     def _record_latency(self, played: PlayedReply) -> None:
         timing = self._pending.pop(played.reply_id, None)
