@@ -55,6 +55,7 @@ class Request:
     temperature: float = 0.3
     max_tokens: int = 256
     tools: list[ToolSpec] = field(default_factory=list)
+    tool_choice: str | None = None  # the name of a tool the model must call this turn
     json_schema: dict[str, Any] | None = None  # constrain the reply to this schema
     timeout: float = 60.0
 
