@@ -285,3 +285,43 @@ async def test_speech_and_telephony_providers_refuse_a_rebinding_address(
     with pytest.raises(TelephonyError, match=r"will not call Twilio.s API .* \(127\.0\.0\.1\)"):
         await twilio.numbers()
     assert trap.hits == []
+
+
+async def test_language_model_and_embedding_endpoints_refuse_a_rebinding_name(
+    guarded: None, rebinding: Rebind, trap: Trap
+) -> None:
+    """An agent's OpenAI- or Anthropic-compatible `base_url` and a knowledge base's embeddings
+    endpoint go through the SDKs' own HTTP clients: those are guarded too."""
+    from frontdesk.knowledge.embeddings import EmbeddingUnavailable, OpenAIEmbedder
+    from frontdesk.llm.anthropic_provider import AnthropicProvider
+    from frontdesk.llm.base import LLMUnavailable, Message, Request, complete
+    from frontdesk.llm.openai_compat import OpenAICompatibleProvider
+
+    rebinding("llm.test")
+    base_url = trap.url("/v1", host="llm.test")
+    request = Request([Message("user", "Hello")], timeout=10)
+    for provider in (
+        OpenAICompatibleProvider(base_url, "key", "gpt-4o-mini"),
+        AnthropicProvider(base_url, "key", "claude-haiku-4-5"),
+    ):
+        with pytest.raises(LLMUnavailable):
+            await complete(provider, request)
+    with pytest.raises(EmbeddingUnavailable):
+        await OpenAIEmbedder("text-embedding-3-small", "key", base_url).embed(["Hello"])
+    assert trap.hits == []
+
+
+async def test_an_agent_language_model_url_on_loopback_is_refused_when_saved(
+    guarded: None, client: httpx.AsyncClient, owner: Account
+) -> None:
+    created = await client.post(
+        "/v1/agents",
+        headers=owner.headers,
+        json={
+            "name": "Inside",
+            "type": "chat",
+            "llm": {"provider": "openai", "base_url": "http://127.0.0.1:11434/v1"},
+        },
+    )
+    assert created.status_code == 400, created.text
+    assert "llm.base_url" in created.json()["details"]

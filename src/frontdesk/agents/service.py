@@ -116,6 +116,9 @@ async def to_schema(session: AsyncSession, agent: Agent) -> schemas.Agent:
 def _llm(given: schemas.AgentLLMInput, kept_key: str | None = None) -> dict[str, Any]:
     """What is stored of `llm`: the API key encrypted (a new one, else `kept_key`)."""
     llm = given.model_dump(exclude={"api_key"}, exclude_none=True)
+    if llm.get("base_url"):
+        # Checked again, with the address resolved, on every connection (kit/ssrf.py).
+        validate_url_field(llm["base_url"], "llm.base_url", get_settings().allow_private_urls)
     if given.api_key is not None:
         llm["api_key_encrypted"] = secret_box().encrypt(given.api_key)
     elif kept_key:

@@ -147,10 +147,12 @@ def validate_url_field(url: str, field: str, allow_private: bool) -> None:
 
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
     """httpcore's network layer with the guard in the connect step: the name is resolved here,
-    every address checked, and the socket opened to a checked address."""
+    every address checked, and the socket opened to a checked address. `core` is httpcore, or
+    httpcore2 (the same interface, under the providers' SDKs' httpx2)."""
 
-    def __init__(self) -> None:
-        self._inner = httpcore.AnyIOBackend()
+    def __init__(self, core: Any = httpcore) -> None:
+        self._core = core
+        self._inner = core.AnyIOBackend()
 
     async def connect_tcp(
         self,
@@ -165,9 +167,9 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
             async with asyncio.timeout(timeout):
                 addresses = await public_addresses(host, port)
         except TimeoutError:
-            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from None
+            raise self._core.ConnectTimeout(f"resolving {host} timed out") from None
         except Unresolvable as exc:
-            raise httpcore.ConnectError(str(exc)) from None
+            raise self._core.ConnectError(str(exc)) from None
         except UnsafeURL as exc:
             raise RefusedConnection(str(exc)) from None
         failure: Exception | None = None
@@ -177,7 +179,7 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
                 return await self._inner.connect_tcp(
                     str(address), port, left, local_address, socket_options
                 )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+            except (self._core.ConnectError, self._core.ConnectTimeout) as exc:
                 failure = exc
         assert failure is not None  # public_addresses never answers an empty list
         raise failure
@@ -234,3 +236,33 @@ def client(
     if allow_private:
         return httpx.AsyncClient(verify=verify, limits=limits, **options)
     return httpx.AsyncClient(transport=GuardedTransport(verify=verify, limits=limits), **options)
+
+
+_sdk_clients: dict[bool, Any] = {}
+
+
+def sdk_client(allow_private: bool) -> Any:
+    """The process's guarded `httpx2.AsyncClient` for the providers' SDKs (the OpenAI- and
+    Anthropic-compatible endpoints an agent or a knowledge base names; both SDKs are built on
+    httpx2): shared, so connections are pooled. Imported on first use, like the SDKs."""
+    import httpcore2
+    import httpx2
+
+    shared = _sdk_clients.get(allow_private)
+    if shared is None or shared.is_closed:
+        limits = httpx2.Limits(max_connections=100, max_keepalive_connections=20)
+        timeout = httpx2.Timeout(60.0, connect=10.0)
+        if allow_private:
+            shared = httpx2.AsyncClient(limits=limits, timeout=timeout)
+        else:
+            transport = httpx2.AsyncHTTPTransport(limits=limits, trust_env=False)
+            transport._pool = httpcore2.AsyncConnectionPool(  # the guarded network backend
+                ssl_context=httpx2.create_ssl_context(),
+                max_connections=limits.max_connections,
+                max_keepalive_connections=limits.max_keepalive_connections,
+                keepalive_expiry=limits.keepalive_expiry,
+                network_backend=_GuardedBackend(httpcore2),  # type: ignore[arg-type]  # same interface
+            )
+            shared = httpx2.AsyncClient(transport=transport, timeout=timeout, trust_env=False)
+        _sdk_clients[allow_private] = shared
+    return shared

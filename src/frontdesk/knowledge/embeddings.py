@@ -145,8 +145,15 @@ class OpenAIEmbedder:
 
         if not texts:
             return np.empty((0, self.dimensions), dtype=np.float32)
+        from frontdesk.kit import ssrf
+        from frontdesk.settings import get_settings
+
         client = openai.AsyncOpenAI(
-            api_key=self.api_key or "unset", base_url=self.base_url, timeout=self.timeout
+            api_key=self.api_key or "unset",
+            base_url=self.base_url,
+            timeout=self.timeout,
+            # The endpoint is the workspace's choice: connections go through the SSRF guard.
+            http_client=ssrf.sdk_client(get_settings().allow_private_urls),
         )
         vectors: list[list[float]] = []
         try:
@@ -159,8 +166,6 @@ class OpenAIEmbedder:
                 )
         except openai.APIError as exc:
             raise EmbeddingUnavailable(f"The embeddings endpoint failed: {exc}") from exc
-        finally:
-            await client.close()
         result = normalise(np.array(vectors, dtype=np.float32))
         self.dimensions = int(result.shape[1])
         return result

@@ -9,7 +9,9 @@ from typing import Any
 import anthropic
 from anthropic import AsyncAnthropic
 
+from frontdesk.kit import ssrf
 from frontdesk.llm.base import Delta, LLMUnavailable, Message, Request, ToolCall, Usage
+from frontdesk.settings import get_settings
 
 
 def _messages(messages: list[Message]) -> tuple[str, list[dict[str, Any]]]:
@@ -43,7 +45,13 @@ class AnthropicProvider:
     name = "anthropic"
 
     def __init__(self, base_url: str | None, api_key: str | None, default_model: str) -> None:
-        self.client = AsyncAnthropic(base_url=base_url, api_key=api_key or "missing", max_retries=1)
+        self.client = AsyncAnthropic(
+            base_url=base_url,
+            api_key=api_key or "missing",
+            max_retries=1,
+            # The endpoint is the workspace's choice: connections go through the SSRF guard.
+            http_client=ssrf.sdk_client(get_settings().allow_private_urls),
+        )
         self.default_model = default_model
 
     async def stream(self, request: Request) -> AsyncIterator[Delta]:

@@ -9,7 +9,9 @@ from typing import Any
 import openai
 from openai import AsyncOpenAI
 
+from frontdesk.kit import ssrf
 from frontdesk.llm.base import Delta, LLMUnavailable, Message, Request, ToolCall, Usage
+from frontdesk.settings import get_settings
 
 
 def _message(m: Message) -> dict[str, Any]:
@@ -32,7 +34,13 @@ class OpenAICompatibleProvider:
     name = "openai"
 
     def __init__(self, base_url: str | None, api_key: str | None, default_model: str) -> None:
-        self.client = AsyncOpenAI(base_url=base_url, api_key=api_key or "not-needed", max_retries=1)
+        self.client = AsyncOpenAI(
+            base_url=base_url,
+            api_key=api_key or "not-needed",
+            max_retries=1,
+            # The endpoint is the workspace's choice: connections go through the SSRF guard.
+            http_client=ssrf.sdk_client(get_settings().allow_private_urls),
+        )
         self.default_model = default_model
 
     async def stream(self, request: Request) -> AsyncIterator[Delta]:
