@@ -5,14 +5,9 @@ import { useMemo, useState } from "preact/hooks";
 
 import { api } from "../api";
 import { useAuth } from "../auth";
-import { type Agent, type PhoneNumber, WEEKDAYS, plainFieldError as fieldError, useAllOf } from "./call-common";
+import { type Agent, FromNumberSelect, type PhoneNumber, WEEKDAYS, plainFieldError as fieldError, useAllOf } from "./call-common";
 import { type RecipientsChoice, RecipientsPicker } from "./call-recipients";
-import { Button, ErrorNote, Field, Loading, Modal, toast, useAction } from "./ui";
-
-interface Variable {
-  key: string;
-  value: string;
-}
+import { Button, ErrorNote, Field, type KeyValue, KeyValueRows, Loading, Modal, toast, useAction } from "./ui";
 
 const RETRY_ON: [string, string][] = [
   ["no_answer", "No answer"],
@@ -74,7 +69,7 @@ function CampaignForm(props: { onDone: () => void }) {
   const [retryOn, setRetryOn] = useState<string[]>(["no_answer", "busy"]);
   const [startAt, setStartAt] = useState("");
   const [endAt, setEndAt] = useState("");
-  const [variables, setVariables] = useState<Variable[]>([]);
+  const [variables, setVariables] = useState<KeyValue[]>([]);
   const [recipients, setRecipients] = useState<RecipientsChoice>({ payload: null, count: 0, problem: null });
   const [localError, setLocalError] = useState<string | null>(null);
 
@@ -171,17 +166,7 @@ function CampaignForm(props: { onDone: () => void }) {
                 : "The workspace has no phone numbers yet: calls use the agent's number or the network's default."
           }
         >
-          {(id) => (
-            <select id={id} value={fromNumber} onChange={(e) => setFromNumber((e.currentTarget as HTMLSelectElement).value)}>
-              <option value="">The agent's number (automatic)</option>
-              {(numbers.data ?? []).map((number) => (
-                <option value={number.phone_number} key={number.id}>
-                  {number.phone_number}
-                  {number.name ? ` — ${number.name}` : ""}
-                </option>
-              ))}
-            </select>
-          )}
+          {(id) => <FromNumberSelect id={id} numbers={numbers.data} value={fromNumber} onChange={setFromNumber} />}
         </Field>
         <Field
           label="Time zone"
@@ -305,51 +290,15 @@ function CampaignForm(props: { onDone: () => void }) {
         </fieldset>
       </fieldset>
 
-      <fieldset>
-        <legend>Custom variables</legend>
-        <p class="hint">Values for the {"{{placeholders}}"} in the agent's prompt, the same for every call.</p>
-        {variables.map((variable, index) => (
-          <div class="campaign-variable" key={index}>
-            <Field label={`Variable ${index + 1} name`}>
-              {(id) => (
-                <input
-                  id={id}
-                  value={variable.key}
-                  placeholder="offer"
-                  onInput={(e) => {
-                    const next = [...variables];
-                    next[index] = { ...variable, key: (e.currentTarget as HTMLInputElement).value };
-                    setVariables(next);
-                  }}
-                />
-              )}
-            </Field>
-            <Field label={`Variable ${index + 1} value`}>
-              {(id) => (
-                <input
-                  id={id}
-                  value={variable.value}
-                  placeholder="20% off a cleaning"
-                  onInput={(e) => {
-                    const next = [...variables];
-                    next[index] = { ...variable, value: (e.currentTarget as HTMLInputElement).value };
-                    setVariables(next);
-                  }}
-                />
-              )}
-            </Field>
-            <Button variant="ghost" aria-label={`Remove variable ${index + 1}`} onClick={() => setVariables(variables.filter((_, i) => i !== index))}>
-              Remove
-            </Button>
-          </div>
-        ))}
-        {fieldError(error, "custom_variables") && (
-          <p class="field-error" role="alert">
-            {fieldError(error, "custom_variables")}
-          </p>
-        )}
-        <Button onClick={() => setVariables([...variables, { key: "", value: "" }])}>Add variable</Button>
-      </fieldset>
+      <KeyValueRows
+        legend="Custom variables"
+        hint="Values for the {{placeholders}} in the agent's prompt, the same for every call."
+        rows={variables}
+        onChange={setVariables}
+        error={fieldError(error, "custom_variables")}
+        placeholders={{ key: "offer", value: "20% off a cleaning" }}
+        rowClass="campaign-variable"
+      />
 
       {localError && (
         <p class="field-error campaign-form-error" role="alert">

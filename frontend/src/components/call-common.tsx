@@ -237,6 +237,21 @@ export function agentName(byId: Map<string, Agent>, id: string | null | undefine
   return byId.get(id)?.name ?? "Deleted agent";
 }
 
+/** The select of a "Call from" field: the workspace's numbers; empty, the agent's own number. */
+export function FromNumberSelect(props: { id: string; numbers: PhoneNumber[] | undefined; value: string; onChange: (value: string) => void }) {
+  return (
+    <select id={props.id} value={props.value} onChange={(event) => props.onChange(event.currentTarget.value)}>
+      <option value="">The agent's number (automatic)</option>
+      {(props.numbers ?? []).map((number) => (
+        <option value={number.phone_number} key={number.id}>
+          {number.phone_number}
+          {number.name ? ` — ${number.name}` : ""}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 /** A field's 400 message without pydantic's "Value error, " prefix. */
 export function plainFieldError(error: unknown, field: string): string | undefined {
   return fieldError(error, field)?.replace(/^(.*: )?Value error, /, "$1");

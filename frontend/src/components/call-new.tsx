@@ -4,14 +4,9 @@ import { useLocation } from "preact-iso";
 import { useState } from "preact/hooks";
 
 import { ApiError, api } from "../api";
-import { type Agent, type PhoneNumber, useAllOf } from "./call-common";
+import { type Agent, FromNumberSelect, type PhoneNumber, useAllOf } from "./call-common";
 import { plainFieldError } from "./call-common";
-import { Button, ErrorNote, Field, Loading, Modal, toast, useAction } from "./ui";
-
-interface Variable {
-  key: string;
-  value: string;
-}
+import { Button, ErrorNote, Field, type KeyValue, KeyValueRows, Loading, Modal, toast, useAction } from "./ui";
 
 function newKey(): string {
   return typeof crypto !== "undefined" && "randomUUID" in crypto
@@ -27,7 +22,7 @@ function NewCallForm(props: { agentId?: string; onDone: () => void }) {
   const [phone, setPhone] = useState("");
   const [name, setName] = useState("");
   const [fromNumber, setFromNumber] = useState("");
-  const [variables, setVariables] = useState<Variable[]>([]);
+  const [variables, setVariables] = useState<KeyValue[]>([]);
   const [greeting, setGreeting] = useState("");
   const [email, setEmail] = useState("");
   const [timezone, setTimezone] = useState("");
@@ -119,68 +114,18 @@ function NewCallForm(props: { agentId?: string; onDone: () => void }) {
         error={fieldError(error, "from_number")}
         hint={numbers.data?.length ? undefined : "The workspace has no phone numbers; the call uses the network's default caller ID."}
       >
-        {(id) => (
-          <select id={id} value={fromNumber} onChange={(e) => setFromNumber((e.currentTarget as HTMLSelectElement).value)}>
-            <option value="">The agent's number (automatic)</option>
-            {(numbers.data ?? []).map((number) => (
-              <option value={number.phone_number} key={number.id}>
-                {number.phone_number}
-                {number.name ? ` — ${number.name}` : ""}
-              </option>
-            ))}
-          </select>
-        )}
+        {(id) => <FromNumberSelect id={id} numbers={numbers.data} value={fromNumber} onChange={setFromNumber} />}
       </Field>
 
-      <fieldset>
-        <legend>Custom variables</legend>
-        <p class="hint">Values for the {"{{placeholders}}"} in the agent's prompt, for this call only.</p>
-        {variables.map((variable, index) => (
-          <div class="call-variable" key={index}>
-            <Field label={`Variable ${index + 1} name`}>
-              {(id) => (
-                <input
-                  id={id}
-                  value={variable.key}
-                  placeholder="appointment"
-                  onInput={(e) => {
-                    const next = [...variables];
-                    next[index] = { ...variable, key: (e.currentTarget as HTMLInputElement).value };
-                    setVariables(next);
-                  }}
-                />
-              )}
-            </Field>
-            <Field label={`Variable ${index + 1} value`}>
-              {(id) => (
-                <input
-                  id={id}
-                  value={variable.value}
-                  placeholder="Friday at ten"
-                  onInput={(e) => {
-                    const next = [...variables];
-                    next[index] = { ...variable, value: (e.currentTarget as HTMLInputElement).value };
-                    setVariables(next);
-                  }}
-                />
-              )}
-            </Field>
-            <Button
-              variant="ghost"
-              aria-label={`Remove variable ${index + 1}`}
-              onClick={() => setVariables(variables.filter((_, i) => i !== index))}
-            >
-              Remove
-            </Button>
-          </div>
-        ))}
-        {fieldError(error, "custom_variables") && (
-          <p class="field-error" role="alert">
-            {fieldError(error, "custom_variables")}
-          </p>
-        )}
-        <Button onClick={() => setVariables([...variables, { key: "", value: "" }])}>Add variable</Button>
-      </fieldset>
+      <KeyValueRows
+        legend="Custom variables"
+        hint="Values for the {{placeholders}} in the agent's prompt, for this call only."
+        rows={variables}
+        onChange={setVariables}
+        error={fieldError(error, "custom_variables")}
+        placeholders={{ key: "appointment", value: "Friday at ten" }}
+        rowClass="call-variable"
+      />
 
       <details class="call-more">
         <summary>More options</summary>

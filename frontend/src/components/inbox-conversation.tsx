@@ -1,13 +1,13 @@
 // The inbox's right pane: one conversation, its people, its messages and the reply box.
 
-import { Fragment } from "preact";
-import { useEffect, useId, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useId, useRef, useState } from "preact/hooks";
 
 import { ApiError, api } from "../api";
 import { can, useAuth } from "../auth";
 import { ago, label, when } from "../format";
 import { useLive } from "../hooks";
 import type { LiveEvent } from "../live";
+import { Composer } from "./inbox-composer";
 import {
   type Conversation,
   type ConversationDetail,
@@ -23,191 +23,13 @@ import {
   notePreview,
   useContacts,
 } from "./inbox-data";
+import { Thread, mergeMessage } from "./inbox-thread";
 import { Badge, Button, Empty, ErrorNote, Loading, fieldError, toast, useAction } from "./ui";
-
-const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
-const dayLong = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric", year: "numeric" });
-
-function dayLabel(iso: string): string {
-  const date = new Date(iso);
-  const today = new Date();
-  const yesterday = new Date();
-  yesterday.setDate(today.getDate() - 1);
-  if (date.toDateString() === today.toDateString()) return "Today";
-  if (date.toDateString() === yesterday.toDateString()) return "Yesterday";
-  return dayLong.format(date);
-}
 
 /** Conversation fields of a live event (the event's data is the conversation plus extras). */
 function conversationOf(data: any): Partial<Conversation> {
   const { message: _message, reason: _reason, messages: _messages, ...rest } = data ?? {};
   return rest;
-}
-
-/** `messages` with `message` added or, when known, updated (a delivery report names only some fields). */
-function mergeMessage(messages: Message[], message: Partial<Message> & { id: string }): Message[] {
-  const index = messages.findIndex((item) => item.id === message.id);
-  if (index >= 0) {
-    const next = messages.slice();
-    next[index] = { ...next[index], ...message };
-    return next;
-  }
-  if (!message.sender_type || !message.created_at) return messages;
-  const next = [...messages, message as Message];
-  next.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
-  return next;
-}
-
-function Sources(props: { message: Message }) {
-  const sources = props.message.ai_metadata?.sources ?? [];
-  if (!sources.length) return null;
-  return (
-    <details class="inbox-sources">
-      <summary>
-        {sources.length} source{sources.length === 1 ? "" : "s"}
-      </summary>
-      <ul>
-        {sources.map((source) => {
-          const name = [source.source ?? "Document", source.page ? `page ${source.page}` : "", source.heading ?? ""]
-            .filter(Boolean)
-            .join(" · ");
-          return (
-            <li>
-              {source.knowledge_base_id ? <a href={`/knowledge/${source.knowledge_base_id}`}>{name}</a> : name}
-              {typeof source.score === "number" && <span class="muted"> ({Math.round(source.score * 100)} % match)</span>}
-            </li>
-          );
-        })}
-      </ul>
-    </details>
-  );
-}
-
-function Bubble(props: { message: Message; customer: string; agentName: string; directory: Directory }) {
-  const { message } = props;
-  const at = new Date(message.created_at);
-  let who = "";
-  if (message.sender_type === "user") who = props.customer;
-  else if (message.sender_type === "agent") who = `AI · ${props.agentName}`;
-  else if (message.sender_type === "member")
-    who = message.sender_id ? memberName(props.directory.byUser.get(message.sender_id)) : "Team";
-  else if (message.sender_type === "note")
-    who = `Internal note · ${message.sender_id ? memberName(props.directory.byUser.get(message.sender_id)) : "Team"}`;
-  return (
-    <div class={`bubble ${message.sender_type}`} data-id={message.id}>
-      <span class="sr-only">{who}: </span>
-      {message.content}
-      {message.attachments.length > 0 && (
-        <ul class="inbox-attachments" aria-label="Attachments">
-          {message.attachments.map((attachment) => (
-            <li>
-              <a href={attachment.url} target="_blank" rel="noopener noreferrer">
-                {attachment.name || attachment.url.split("/").pop() || "Attachment"}
-              </a>
-            </li>
-          ))}
-        </ul>
-      )}
-      {message.sender_type === "agent" && <Sources message={message} />}
-      <span class="meta" aria-hidden={message.sender_type === "system" ? undefined : "true"}>
-        {message.sender_type !== "system" && who && <>{who} · </>}
-        <time dateTime={message.created_at} title={when(message.created_at)}>
-          {timeOnly.format(at)}
-        </time>
-        {message.delivery_status && <> · {label(message.delivery_status)}</>}
-      </span>
-    </div>
-  );
-}
-
-function Thread(props: { conversation: ConversationDetail; customer: string; directory: Directory }) {
-  const { conversation, directory } = props;
-  const box = useRef<HTMLDivElement>(null);
-  const pinned = useRef(true);
-  const shownFor = useRef<string | null>(null);
-  const count = useRef(0);
-  const [unseen, setUnseen] = useState(0);
-  const agentName = (conversation.agent_id && directory.agents.get(conversation.agent_id)?.name) || "Agent";
-
-  const toBottom = () => {
-    const el = box.current;
-    if (el) el.scrollTop = el.scrollHeight;
-    pinned.current = true;
-    setUnseen(0);
-  };
-
-  useLayoutEffect(() => {
-    const messages = conversation.messages;
-    const added = messages.length - count.current;
-    count.current = messages.length;
-    const last = messages[messages.length - 1];
-    const fromUs = last && (last.sender_type === "member" || last.sender_type === "note");
-    if (shownFor.current !== conversation.id || pinned.current || (added > 0 && fromUs)) {
-      shownFor.current = conversation.id;
-      toBottom();
-    } else if (added > 0) {
-      setUnseen((value) => value + added);
-    }
-  }, [conversation.id, conversation.messages]);
-
-  // The pane changes height (details opened, the reply box grows): the newest message stays in view.
-  useEffect(() => {
-    const el = box.current;
-    if (!el || typeof ResizeObserver === "undefined") return;
-    const observer = new ResizeObserver(() => {
-      if (pinned.current) el.scrollTop = el.scrollHeight;
-    });
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, [conversation.id, conversation.messages.length === 0]);
-
-  if (!conversation.messages.length) {
-    return (
-      <div class="thread inbox-thread" ref={box}>
-        <p class="muted inbox-day">No messages yet. The conversation starts when the customer writes.</p>
-      </div>
-    );
-  }
-
-  let day = "";
-  return (
-    <div class="inbox-thread-wrap">
-      <div
-        class="thread inbox-thread"
-        ref={box}
-        role="log"
-        aria-label="Messages"
-        aria-live="polite"
-        tabIndex={0}
-        onScroll={(event) => {
-          const el = event.currentTarget;
-          pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
-          if (pinned.current) setUnseen(0);
-        }}
-      >
-        {conversation.messages.map((message) => {
-          const thisDay = dayLabel(message.created_at);
-          const separator = thisDay !== day;
-          day = thisDay;
-          return (
-            <Fragment key={message.id}>
-              {separator && (
-                <p class="inbox-day">
-                  <span>{thisDay}</span>
-                </p>
-              )}
-              <Bubble message={message} customer={props.customer} agentName={agentName} directory={directory} />
-            </Fragment>
-          );
-        })}
-      </div>
-      {unseen > 0 && (
-        <button type="button" class="btn btn-primary inbox-jump" onClick={toBottom}>
-          {unseen} new message{unseen === 1 ? "" : "s"} ↓
-        </button>
-      )}
-    </div>
-  );
 }
 
 function Tags(props: {
@@ -276,125 +98,6 @@ function Tags(props: {
       )}
       {error && <p class="field-error" role="alert">{fieldError(error, "tag") ?? (error as Error).message}</p>}
     </div>
-  );
-}
-
-function Composer(props: {
-  conversation: Conversation;
-  directory: Directory;
-  onSent: (message: Message) => void;
-}) {
-  const { conversation, directory } = props;
-  const id = useId();
-  const [text, setText] = useState("");
-  const [note, setNote] = useState(false);
-  const area = useRef<HTMLTextAreaElement>(null);
-  // A draft per conversation survives switching back and forth.
-  const drafts = useRef(new Map<string, string>());
-  const current = useRef(conversation.id);
-  useEffect(() => {
-    drafts.current.set(current.current, text);
-    current.current = conversation.id;
-    setText(drafts.current.get(conversation.id) ?? "");
-    send.setError(null);
-    suggest.setError(null);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [conversation.id]);
-
-  const send = useAction(async () => {
-    const content = text.trim();
-    if (!content) return;
-    const message = await api<Message>(`/v1/conversations/${conversation.id}/messages`, {
-      body: { content, sender_type: note ? "note" : "member" },
-    });
-    props.onSent(message);
-    setText("");
-    drafts.current.delete(conversation.id);
-    if (note) toast("Note added");
-    area.current?.focus();
-  });
-
-  const suggest = useAction(async () => {
-    const { suggestion } = await api<{ suggestion: string }>(`/v1/conversations/${conversation.id}/suggest`);
-    if (!suggestion?.trim()) {
-      toast("The agent had no suggestion for this conversation");
-      return;
-    }
-    setNote(false);
-    setText((current) => (current.trim() ? `${current.trimEnd()}\n${suggestion.trim()}` : suggestion.trim()));
-    requestAnimationFrame(() => {
-      const el = area.current;
-      if (!el) return;
-      el.focus();
-      el.setSelectionRange(el.value.length, el.value.length);
-    });
-  });
-
-  const assignee = conversation.assignee_id ? directory.members.get(conversation.assignee_id) : null;
-  let state: string;
-  if (note) {
-    state = "Internal notes are seen by your team only, never by the customer.";
-  } else if (!conversation.assignee_id && (conversation.status === "ended" || conversation.status === "archived")) {
-    state = `This conversation is ${conversation.status}: the AI no longer answers it.`;
-  } else if (!conversation.assignee_id) {
-    state = "The AI is answering this conversation. Take over to pause it while you reply.";
-  } else if (assignee && assignee.id === directory.mine?.id) {
-    state = "You have taken over: the AI stays silent until you hand it back.";
-  } else {
-    state = `${memberName(assignee)} has taken over: the AI stays silent.`;
-  }
-  const error = send.error || suggest.error;
-
-  return (
-    <form
-      class={`inbox-composer ${note ? "note-mode" : ""}`}
-      onSubmit={(event) => {
-        event.preventDefault();
-        void send.run();
-      }}
-    >
-      <div class="inbox-composer-bar">
-        <label class="check inbox-note-toggle">
-          <input type="checkbox" checked={note} onChange={(event) => setNote(event.currentTarget.checked)} />
-          Internal note
-        </label>
-        <Button variant="ghost" busy={suggest.busy} onClick={() => void suggest.run()}>
-          Suggest reply
-        </Button>
-      </div>
-      <label class="sr-only" for={id}>
-        Reply
-      </label>
-      <textarea
-        id={id}
-        ref={area}
-        value={text}
-        rows={3}
-        maxLength={10000}
-        aria-describedby={`${id}-state`}
-        placeholder={note ? "Write an internal note for your team…" : "Write a reply to the customer…"}
-        onInput={(event) => setText(event.currentTarget.value)}
-        onKeyDown={(event) => {
-          if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-            event.preventDefault();
-            void send.run();
-          }
-        }}
-      />
-      {error && (
-        <p class="field-error" role="alert">
-          {fieldError(error, "content") ?? (error as Error).message}
-        </p>
-      )}
-      <div class="inbox-composer-foot">
-        <p class="hint" id={`${id}-state`}>
-          {state} <span class="inbox-keys">Ctrl+Enter sends.</span>
-        </p>
-        <Button type="submit" variant="primary" busy={send.busy} disabled={!text.trim()}>
-          Send reply
-        </Button>
-      </div>
-    </form>
   );
 }
 

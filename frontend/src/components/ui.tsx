@@ -4,6 +4,7 @@ import type { ButtonHTMLAttributes, ComponentChildren } from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 
 import { ApiError, describe } from "../api";
+import type { Loaded } from "../hooks";
 
 export function PageHeader(props: { title: string; subtitle?: string; children?: ComponentChildren }) {
   return (
@@ -185,6 +186,31 @@ export function Table<T>(props: {
   );
 }
 
+/** A list's filter: a labelled select whose first choice, the empty value, means "any". */
+export function FilterSelect(props: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  /** The words of the empty choice: "Any status". */
+  any: string;
+  options: readonly { value: string; label: string }[];
+}) {
+  return (
+    <Field label={props.label}>
+      {(id) => (
+        <select id={id} value={props.value} onChange={(event) => props.onChange(event.currentTarget.value)}>
+          <option value="">{props.any}</option>
+          {props.options.map((option) => (
+            <option value={option.value} key={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
 /** Previous / next over a list envelope. */
 export function Pager(props: { total: number; limit: number; offset: number; onChange: (offset: number) => void }) {
   if (props.total <= props.limit) return null;
@@ -223,6 +249,26 @@ export function Modal(props: { title: string; open: boolean; onClose: () => void
       </header>
       {props.open && <div class="modal-body">{props.children}</div>}
     </dialog>
+  );
+}
+
+/** A wide dialog for the record a list row opened (`id`), loaded by `useApi`: its error, then
+ * "Loading", then `children` with the record once it is the one asked for. */
+export function DetailModal<T extends { id: string }>(props: {
+  title: string;
+  id: string | null;
+  detail: Loaded<T>;
+  loadingLabel: string;
+  onClose: () => void;
+  children: (record: T) => ComponentChildren;
+}) {
+  const { detail } = props;
+  return (
+    <Modal title={props.title} open={props.id !== null} onClose={props.onClose} wide>
+      <ErrorNote error={detail.error} retry={detail.reload} />
+      {!detail.data && detail.loading && <Loading label={props.loadingLabel} />}
+      {detail.data && detail.data.id === props.id && props.children(detail.data)}
+    </Modal>
   );
 }
 
@@ -290,6 +336,88 @@ export function CopyButton(props: { text: string; label?: string }) {
     >
       {copied ? "Copied" : (props.label ?? "Copy")}
     </Button>
+  );
+}
+
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+/** How the rows of <KeyValueRows> are named to assistive technology; custom variables by default. */
+export interface KeyValueLabels {
+  key: (index: number) => string;
+  value: (index: number) => string;
+  remove: (row: KeyValue, index: number) => string;
+  add: string;
+}
+
+const VARIABLE_LABELS: KeyValueLabels = {
+  key: (index) => `Variable ${index + 1} name`,
+  value: (index) => `Variable ${index + 1} value`,
+  remove: (_row, index) => `Remove variable ${index + 1}`,
+  add: "Add variable",
+};
+
+/** Names and their values (custom variables) in a fieldset: a row of two inputs and "Remove"
+ * each, the list's error, then "Add variable". The layout is the row class's (`rowClass`). */
+export function KeyValueRows(props: {
+  legend: string;
+  hint?: string;
+  /** Said when there is no row yet. */
+  empty?: string;
+  rows: KeyValue[];
+  onChange: (rows: KeyValue[]) => void;
+  error?: string;
+  labels?: Partial<KeyValueLabels>;
+  placeholders?: { key?: string; value?: string };
+  class?: string;
+  rowClass: string;
+  keyClass?: string;
+}) {
+  const { rows, onChange } = props;
+  const labels = { ...VARIABLE_LABELS, ...props.labels };
+  const edit = (index: number, patch: Partial<KeyValue>) => onChange(rows.map((row, at) => (at === index ? { ...row, ...patch } : row)));
+  return (
+    <fieldset class={props.class}>
+      <legend>{props.legend}</legend>
+      {props.hint && <p class="hint">{props.hint}</p>}
+      {props.empty && rows.length === 0 && <p class="muted">{props.empty}</p>}
+      {rows.map((row, index) => (
+        <div class={props.rowClass} key={index}>
+          <Field label={labels.key(index)}>
+            {(id) => (
+              <input
+                id={id}
+                class={props.keyClass}
+                value={row.key}
+                placeholder={props.placeholders?.key}
+                onInput={(event) => edit(index, { key: event.currentTarget.value })}
+              />
+            )}
+          </Field>
+          <Field label={labels.value(index)}>
+            {(id) => (
+              <input
+                id={id}
+                value={row.value}
+                placeholder={props.placeholders?.value}
+                onInput={(event) => edit(index, { value: event.currentTarget.value })}
+              />
+            )}
+          </Field>
+          <Button variant="ghost" aria-label={labels.remove(row, index)} onClick={() => onChange(rows.filter((_, at) => at !== index))}>
+            Remove
+          </Button>
+        </div>
+      ))}
+      {props.error && (
+        <p class="field-error" role="alert">
+          {props.error}
+        </p>
+      )}
+      <Button onClick={() => onChange([...rows, { key: "", value: "" }])}>{labels.add}</Button>
+    </fieldset>
   );
 }
 

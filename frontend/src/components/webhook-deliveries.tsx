@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, type Page } from "../api";
 import { ago, when } from "../format";
 import { useApi } from "../hooks";
-import { Badge, Button, Empty, ErrorNote, Field, Loading, Modal, Pager, Table, toast } from "./ui";
+import { Badge, Button, DetailModal, Empty, ErrorNote, FilterSelect, Loading, Pager, Table, toast } from "./ui";
 
 export interface Delivery {
   id: string;
@@ -37,6 +37,12 @@ interface DeliveryDetail extends Delivery {
 }
 
 const TONE: Record<string, string> = { pending: "amber", delivered: "green", retrying: "amber", failed: "red" };
+const STATUSES = [
+  { value: "pending", label: "Pending" },
+  { value: "delivered", label: "Delivered" },
+  { value: "retrying", label: "Retrying" },
+  { value: "failed", label: "Failed" },
+];
 const LIMIT = 20;
 
 function code(status: number | null) {
@@ -102,24 +108,16 @@ export function Deliveries(props: { webhookId: string; writer: boolean; refreshK
   return (
     <div class="wh-deliveries">
       <div class="toolbar">
-        <Field label="Delivery status">
-          {(id) => (
-            <select
-              id={id}
-              value={status}
-              onChange={(event) => {
-                setStatus(event.currentTarget.value);
-                setOffset(0);
-              }}
-            >
-              <option value="">All</option>
-              <option value="pending">Pending</option>
-              <option value="delivered">Delivered</option>
-              <option value="retrying">Retrying</option>
-              <option value="failed">Failed</option>
-            </select>
-          )}
-        </Field>
+        <FilterSelect
+          label="Delivery status"
+          any="All"
+          options={STATUSES}
+          value={status}
+          onChange={(value) => {
+            setStatus(value);
+            setOffset(0);
+          }}
+        />
         <Button onClick={() => void list.reload()} busy={list.loading && !!list.data}>
           Refresh
         </Button>
@@ -202,34 +200,32 @@ export function Deliveries(props: { webhookId: string; writer: boolean; refreshK
         </>
       )}
 
-      <Modal title="Delivery" open={open !== null} onClose={() => setOpen(null)} wide>
-        <ErrorNote error={detail.error} retry={detail.reload} />
-        {!detail.data && detail.loading && <Loading label="Loading the delivery…" />}
-        {detail.data && detail.data.id === open && (
+      <DetailModal title="Delivery" id={open} detail={detail} loadingLabel="Loading the delivery…" onClose={() => setOpen(null)}>
+        {(delivery) => (
           <div class="wh-detail stack">
             <dl class="facts">
               <dt>Event</dt>
               <dd>
-                <code>{detail.data.event}</code>
+                <code>{delivery.event}</code>
               </dd>
               <dt>Status</dt>
               <dd>
-                <Badge value={detail.data.status} tone={TONE[detail.data.status]} />
+                <Badge value={delivery.status} tone={TONE[delivery.status]} />
               </dd>
               <dt>Delivery id</dt>
-              <dd class="mono">{detail.data.id}</dd>
+              <dd class="mono">{delivery.id}</dd>
               <dt>Created</dt>
-              <dd>{when(detail.data.created_at)}</dd>
-              {detail.data.next_attempt_at && (
+              <dd>{when(delivery.created_at)}</dd>
+              {delivery.next_attempt_at && (
                 <>
                   <dt>Next attempt</dt>
-                  <dd>{when(detail.data.next_attempt_at)}</dd>
+                  <dd>{when(delivery.next_attempt_at)}</dd>
                 </>
               )}
             </dl>
-            {retryable(detail.data) && (
+            {retryable(delivery) && (
               <RetryButton
-                delivery={detail.data}
+                delivery={delivery}
                 onError={setActionError}
                 onDone={() => {
                   void detail.reload();
@@ -238,11 +234,11 @@ export function Deliveries(props: { webhookId: string; writer: boolean; refreshK
               />
             )}
             <h3>Attempts</h3>
-            {detail.data.attempt_log.length === 0 ? (
+            {delivery.attempt_log.length === 0 ? (
               <p class="muted">No attempt yet: the first one is on its way.</p>
             ) : (
               <ol class="wh-attempts">
-                {detail.data.attempt_log.map((attempt) => (
+                {delivery.attempt_log.map((attempt) => (
                   <li>
                     <div class="wh-attempt-head">
                       <strong>Attempt {attempt.number}</strong>
@@ -268,11 +264,11 @@ export function Deliveries(props: { webhookId: string; writer: boolean; refreshK
             )}
             <details>
               <summary>Body sent</summary>
-              <pre>{JSON.stringify(detail.data.payload, null, 2)}</pre>
+              <pre>{JSON.stringify(delivery.payload, null, 2)}</pre>
             </details>
           </div>
         )}
-      </Modal>
+      </DetailModal>
     </div>
   );
 }

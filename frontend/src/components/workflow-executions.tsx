@@ -5,12 +5,12 @@ import { useEffect, useState } from "preact/hooks";
 import type { Page } from "../api";
 import { ago, when } from "../format";
 import { useApi } from "../hooks";
-import { Badge, Button, Empty, ErrorNote, Field, Loading, Modal, Pager, Table } from "./ui";
+import { Badge, Button, DetailModal, Empty, ErrorNote, FilterSelect, Loading, Pager, Table } from "./ui";
 import { statusTone } from "./workflow-graph";
 import type { Execution, ExecutionDetail } from "./workflow-model";
 import { Trace } from "./workflow-trace";
 
-const STATUSES = ["queued", "running", "waiting", "success", "failed", "stopped"];
+const STATUSES = ["queued", "running", "waiting", "success", "failed", "stopped"].map((value) => ({ value, label: value }));
 const LIMIT = 20;
 
 export function Executions(props: { workflowId: string; refreshKey?: number; onTest?: () => void }) {
@@ -40,23 +40,16 @@ export function Executions(props: { workflowId: string; refreshKey?: number; onT
   return (
     <section class="wf-executions" aria-label="Executions">
       <div class="toolbar">
-        <Field label="Status">
-          {(id) => (
-            <select
-              id={id}
-              value={status}
-              onChange={(event) => {
-                setStatus(event.currentTarget.value);
-                setOffset(0);
-              }}
-            >
-              <option value="">All statuses</option>
-              {STATUSES.map((s) => (
-                <option value={s}>{s}</option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <FilterSelect
+          label="Status"
+          any="All statuses"
+          options={STATUSES}
+          value={status}
+          onChange={(value) => {
+            setStatus(value);
+            setOffset(0);
+          }}
+        />
         <Button onClick={() => void list.reload()} busy={list.loading && !!list.data}>
           Refresh
         </Button>
@@ -124,11 +117,9 @@ export function Executions(props: { workflowId: string; refreshKey?: number; onT
           <Pager total={list.data.total} limit={LIMIT} offset={offset} onChange={setOffset} />
         </>
       )}
-      <Modal title="Execution log" open={open !== null} onClose={() => setOpen(null)} wide>
-        <ErrorNote error={detail.error} retry={detail.reload} />
-        {!detail.data && detail.loading && <Loading label="Loading the log…" />}
-        {detail.data && detail.data.id === open && <Trace execution={detail.data} showData />}
-      </Modal>
+      <DetailModal title="Execution log" id={open} detail={detail} loadingLabel="Loading the log…" onClose={() => setOpen(null)}>
+        {(execution) => <Trace execution={execution} showData />}
+      </DetailModal>
     </section>
   );
 }

@@ -7,7 +7,7 @@ import { AGENT_TYPES, typeLabel } from "../agent-templates";
 import type { Page } from "../api";
 import { can, useAuth } from "../auth";
 import { NewAgentModal } from "../components/agent-new";
-import { Badge, Button, Card, Empty, ErrorNote, Field, Loading, PageHeader, Pager, Table } from "../components/ui";
+import { Badge, Button, Card, Empty, ErrorNote, Field, FilterSelect, Loading, PageHeader, Pager, Table } from "../components/ui";
 import { ago, when } from "../format";
 import { useApi, useDebounced, useTitle } from "../hooks";
 
@@ -23,6 +23,10 @@ export interface AgentSummary {
 }
 
 const LIMIT = 20;
+const ENABLED = [
+  { value: "true", label: "Enabled" },
+  { value: "false", label: "Disabled" },
+];
 
 function Done() {
   return <Badge value="done" tone="green" />;
@@ -130,39 +134,26 @@ export default function Agents() {
             />
           )}
         </Field>
-        <Field label="Type">
-          {(id) => (
-            <select
-              id={id}
-              value={type}
-              onChange={(event) => {
-                setType(event.currentTarget.value);
-                setOffset(0);
-              }}
-            >
-              <option value="">Any type</option>
-              {AGENT_TYPES.map((item) => (
-                <option value={item.value}>{item.label}</option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Status">
-          {(id) => (
-            <select
-              id={id}
-              value={enabled}
-              onChange={(event) => {
-                setEnabled(event.currentTarget.value);
-                setOffset(0);
-              }}
-            >
-              <option value="">Any status</option>
-              <option value="true">Enabled</option>
-              <option value="false">Disabled</option>
-            </select>
-          )}
-        </Field>
+        <FilterSelect
+          label="Type"
+          any="Any type"
+          options={AGENT_TYPES}
+          value={type}
+          onChange={(value) => {
+            setType(value);
+            setOffset(0);
+          }}
+        />
+        <FilterSelect
+          label="Status"
+          any="Any status"
+          options={ENABLED}
+          value={enabled}
+          onChange={(value) => {
+            setEnabled(value);
+            setOffset(0);
+          }}
+        />
         {filtered && (
           <Button variant="ghost" onClick={reset}>
             Clear filters

@@ -19,7 +19,7 @@ import {
 } from "../components/call-common";
 import { NewCallModal } from "../components/call-new";
 import { normalizePhone } from "../components/call-recipients";
-import { Button, Empty, ErrorNote, Field, Loading, PageHeader, Pager, Table } from "../components/ui";
+import { Button, Empty, ErrorNote, Field, FilterSelect, Loading, PageHeader, Pager, Table } from "../components/ui";
 import { ago, duration, when } from "../format";
 import { useApi, useLive, useTitle } from "../hooks";
 
@@ -164,50 +164,27 @@ export default function Calls() {
           setFilter("phone", phone);
         }}
       >
-        <Field label="Status">
-          {(id) => (
-            <select id={id} value={filters.status ?? ""} onChange={(e) => setFilter("status", (e.currentTarget as HTMLSelectElement).value)}>
-              <option value="">Any status</option>
-              {CALL_STATUSES.map((status) => (
-                <option value={status} key={status}>
-                  {callStatusWord(status)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Direction">
-          {(id) => (
-            <select
-              id={id}
-              value={filters.direction ?? ""}
-              onChange={(e) => setFilter("direction", (e.currentTarget as HTMLSelectElement).value)}
-            >
-              <option value="">Any direction</option>
-              {Object.entries(DIRECTIONS).map(([value, text]) => (
-                <option value={value} key={value}>
-                  {text}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Agent">
-          {(id) => (
-            <select
-              id={id}
-              value={filters.agent_id ?? ""}
-              onChange={(e) => setFilter("agent_id", (e.currentTarget as HTMLSelectElement).value)}
-            >
-              <option value="">Any agent</option>
-              {(agents.data ?? []).map((agent) => (
-                <option value={agent.id} key={agent.id}>
-                  {agent.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <FilterSelect
+          label="Status"
+          any="Any status"
+          options={CALL_STATUSES.map((status) => ({ value: status, label: callStatusWord(status) }))}
+          value={filters.status ?? ""}
+          onChange={(value) => setFilter("status", value)}
+        />
+        <FilterSelect
+          label="Direction"
+          any="Any direction"
+          options={Object.entries(DIRECTIONS).map(([value, label]) => ({ value, label }))}
+          value={filters.direction ?? ""}
+          onChange={(value) => setFilter("direction", value)}
+        />
+        <FilterSelect
+          label="Agent"
+          any="Any agent"
+          options={(agents.data ?? []).map((agent) => ({ value: agent.id, label: agent.name }))}
+          value={filters.agent_id ?? ""}
+          onChange={(value) => setFilter("agent_id", value)}
+        />
         <Field label="From date">
           {(id) => (
             <input

@@ -14,7 +14,7 @@ import {
   useAgentDirectory,
   useThrottled,
 } from "../components/call-common";
-import { Button, Empty, ErrorNote, Field, Loading, PageHeader, Pager, Table } from "../components/ui";
+import { Button, Empty, ErrorNote, FilterSelect, Loading, PageHeader, Pager, Table } from "../components/ui";
 import { ago, day, label } from "../format";
 import { useApi, useLive, useTitle } from "../hooks";
 
@@ -168,44 +168,26 @@ export default function Campaigns() {
       </PageHeader>
 
       <div class="toolbar" role="search" aria-label="Filter campaigns">
-        <Field label="Status">
-          {(id) => (
-            <select
-              id={id}
-              value={status}
-              onChange={(e) => {
-                setStatus((e.currentTarget as HTMLSelectElement).value);
-                setOffset(0);
-              }}
-            >
-              <option value="">Any status</option>
-              {CAMPAIGN_STATUSES.map((value) => (
-                <option value={value} key={value}>
-                  {label(value)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Agent">
-          {(id) => (
-            <select
-              id={id}
-              value={agentId}
-              onChange={(e) => {
-                setAgentId((e.currentTarget as HTMLSelectElement).value);
-                setOffset(0);
-              }}
-            >
-              <option value="">Any agent</option>
-              {(agents.data ?? []).map((agent) => (
-                <option value={agent.id} key={agent.id}>
-                  {agent.name}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <FilterSelect
+          label="Status"
+          any="Any status"
+          options={CAMPAIGN_STATUSES.map((value) => ({ value, label: label(value) }))}
+          value={status}
+          onChange={(value) => {
+            setStatus(value);
+            setOffset(0);
+          }}
+        />
+        <FilterSelect
+          label="Agent"
+          any="Any agent"
+          options={(agents.data ?? []).map((agent) => ({ value: agent.id, label: agent.name }))}
+          value={agentId}
+          onChange={(value) => {
+            setAgentId(value);
+            setOffset(0);
+          }}
+        />
       </div>
 
       {campaigns.error ? <ErrorNote error={campaigns.error} retry={campaigns.reload} /> : null}

@@ -5,13 +5,17 @@ import { useEffect, useState } from "preact/hooks";
 
 import { api, type Page } from "../api";
 import { can, useAuth } from "../auth";
-import { Badge, Button, Empty, ErrorNote, Field, Loading, PageHeader, Pager, Table, toast } from "../components/ui";
+import { Badge, Button, Empty, ErrorNote, FilterSelect, Loading, PageHeader, Pager, Table, toast } from "../components/ui";
 import { statusTone } from "../components/workflow-graph";
 import { type Execution, type Workflow, TRIGGERS, triggerLabel, triggerSummary } from "../components/workflow-model";
 import { ago, count, when } from "../format";
 import { useApi, useTitle } from "../hooks";
 
 const LIMIT = 20;
+const STATES = [
+  { value: "true", label: "Enabled" },
+  { value: "false", label: "Disabled" },
+];
 
 interface RunInfo {
   last: Execution | null;
@@ -112,39 +116,26 @@ export default function Workflows() {
       </PageHeader>
 
       <div class="toolbar">
-        <Field label="Trigger">
-          {(id) => (
-            <select
-              id={id}
-              value={trigger}
-              onChange={(event) => {
-                setTrigger(event.currentTarget.value);
-                setOffset(0);
-              }}
-            >
-              <option value="">All triggers</option>
-              {TRIGGERS.map((t) => (
-                <option value={t.value}>{t.label}</option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="State">
-          {(id) => (
-            <select
-              id={id}
-              value={enabled}
-              onChange={(event) => {
-                setEnabled(event.currentTarget.value);
-                setOffset(0);
-              }}
-            >
-              <option value="">Enabled and disabled</option>
-              <option value="true">Enabled</option>
-              <option value="false">Disabled</option>
-            </select>
-          )}
-        </Field>
+        <FilterSelect
+          label="Trigger"
+          any="All triggers"
+          options={TRIGGERS}
+          value={trigger}
+          onChange={(value) => {
+            setTrigger(value);
+            setOffset(0);
+          }}
+        />
+        <FilterSelect
+          label="State"
+          any="Enabled and disabled"
+          options={STATES}
+          value={enabled}
+          onChange={(value) => {
+            setEnabled(value);
+            setOffset(0);
+          }}
+        />
       </div>
 
       <ErrorNote error={toggleError} />
