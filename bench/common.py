@@ -57,14 +57,18 @@ def database(kind: str) -> Iterator[str]:
 
 @contextmanager
 def process(
-    args: list[str], env: dict[str, str], health: str | None = None
+    args: list[str],
+    env: dict[str, str],
+    health: str | None = None,
+    log: Path | None = None,
+    startup: float = 60,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(
-        args, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    """A process started with `env`, ready once `health` answers; its output goes to `log`."""
+    out = log.open("ab") if log is not None else subprocess.DEVNULL
+    proc = subprocess.Popen(args, env={**os.environ, **env}, stdout=out, stderr=out)
     try:
         if health:
-            deadline = time.time() + 60
+            deadline = time.time() + startup
             while True:
                 try:
                     if httpx.get(health, timeout=1).status_code == 200:
@@ -82,6 +86,8 @@ def process(
                 proc.wait(20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        if log is not None and not isinstance(out, int):
+            out.close()
 
 
 def need_wrk() -> str:
