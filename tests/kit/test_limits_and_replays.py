@@ -141,3 +141,59 @@ async def test_a_claim_left_by_a_dead_process_is_taken_over(
     replayed = await idempotency.claim(sessionmaker, *args)
     assert isinstance(replayed, idempotency.StoredResponse)
     assert replayed.status_code == 201
+
+
+async def test_the_answer_is_kept_before_its_last_byte_is_sent(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """A client retrying the instant it has the answer (on another process) gets the replay."""
+    from starlette.types import Message, Receive, Scope, Send
+
+    from frontdesk.errors import Conflict
+    from frontdesk.kit import idempotency
+    from frontdesk.kit.http import HTTPEdgeMiddleware
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b'{"id":', "more_body": True})
+        await send({"type": "http.response.body", "body": b"7}"})
+
+    edge = HTTPEdgeMiddleware(app, 1 << 20, 1 << 20, sessionmaker=sessionmaker)
+    principal = idempotency.principal_of("Bearer fd_x", None)
+    assert principal is not None
+    seen: list[object] = []
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            # What a retry arriving as the answer completes would get.
+            try:
+                seen.append(
+                    await idempotency.claim(
+                        sessionmaker, principal, "early", "POST", "/v1/contacts", b"{}"
+                    )
+                )
+            except Conflict as exc:
+                seen.append(exc.code)
+
+    body = [{"type": "http.request", "body": b"{}", "more_body": False}]
+
+    async def receive() -> Message:
+        return body.pop(0) if body else {"type": "http.disconnect"}
+
+    scope: Scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/contacts",
+        "query_string": b"",
+        "headers": [
+            (b"authorization", b"Bearer fd_x"),
+            (b"idempotency-key", b"early"),
+            (b"content-type", b"application/json"),
+            (b"content-length", b"2"),
+        ],
+    }
+    await edge(scope, receive, send)
+    assert len(seen) == 1, seen
+    replay = seen[0]
+    assert isinstance(replay, idempotency.StoredResponse), replay
+    assert (replay.status_code, replay.body) == (201, b'{"id":7}')

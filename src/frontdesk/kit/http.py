@@ -177,7 +177,13 @@ class HTTPEdgeMiddleware:
             await send({"type": "http.response.body", "body": claimed.body})
             return
 
-        captured: dict[str, Any] = {"status": 500, "type": None, "chunks": []}
+        captured: dict[str, Any] = {"status": 500, "type": None, "chunks": [], "stored": False}
+
+        async def store() -> None:
+            captured["stored"] = True
+            await idempotency.finish(
+                maker, claimed, captured["status"], captured["type"], b"".join(captured["chunks"])
+            )
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -185,14 +191,17 @@ class HTTPEdgeMiddleware:
                 captured["type"] = Headers(raw=message.get("headers", [])).get("content-type")
             elif message["type"] == "http.response.body":
                 captured["chunks"].append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # Stored before the last byte leaves: a client that retries the moment it
+                    # has the answer (on this process or another) gets the replay, never a 409.
+                    await store()
             await send(message)
 
         try:
             await self.app(scope, _replay(body, receive), capture)
         finally:
-            await idempotency.finish(
-                maker, claimed, captured["status"], captured["type"], b"".join(captured["chunks"])
-            )
+            if not captured["stored"]:
+                await store()
 
 
 def _refuse_nul(path: str, query_string: bytes) -> None:
