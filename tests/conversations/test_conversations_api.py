@@ -225,3 +225,26 @@ async def test_assignment_tags_and_status_changes_are_events(
     # Assigning to the same member again changes nothing and says nothing.
     assert changed == [["assignee_id"], ["tags"], ["tags"], ["status"]]
     assert events[-1].data["status"] == "archived"
+
+
+async def test_a_long_conversation_prompts_with_its_latest_messages(
+    client: httpx.AsyncClient, owner: Account, session: AsyncSession
+) -> None:
+    """The engine reads only the window of history the prompt holds, oldest first."""
+    import uuid
+
+    from frontdesk.conversations.models import Conversation
+    from frontdesk.engine import prompt, turn
+
+    conversation = await _start(client, owner)
+    path = f"/v1/conversations/{conversation['id']}/messages"
+    for n in range(prompt.HISTORY_MESSAGES // 2 + 3):
+        sent = await client.post(path, headers=owner.headers, json={"content": f"line {n}"})
+        assert sent.status_code in (200, 201), sent.text
+        assert sent.json()["reply"]["content"] == f"You said: line {n}"
+    recent = await turn._recent(session, uuid.UUID(conversation["id"]))
+    assert len(recent) == prompt.HISTORY_MESSAGES
+    assert [m.content for m in recent[-2:]] == [f"line {n}", f"You said: line {n}"]
+    stored = await session.get_one(Conversation, uuid.UUID(conversation["id"]))
+    assert stored.id == recent[0].conversation_id
+    assert [m.created_at for m in recent] == sorted(m.created_at for m in recent)

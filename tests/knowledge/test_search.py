@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.jobs.worker import Worker
+from frontdesk.knowledge import index
+from frontdesk.knowledge.models import KnowledgeBase
 from tests.fixtures.factories import Account
 from tests.fixtures.server import free_port
 from tests.knowledge.conftest import add_text, make_kb, search
@@ -162,3 +167,37 @@ async def test_vector_search_with_an_unreachable_embeddings_endpoint(
         assert vector.json()["error"].startswith("The embeddings endpoint failed")
         hybrid = await client.post(path, json={"query": "opening hours"}, headers=owner.headers)
         assert hybrid.status_code == 200, hybrid.text
+
+
+async def test_word_frequencies_follow_the_base_as_it_changes(
+    client: httpx.AsyncClient,
+    owner: Account,
+    ingest_worker: Worker,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Searches remember each base's word counts by its index version: adding or deleting a
+    source moves the version on, so the next search counts again."""
+    kb = await make_kb(client, owner)
+
+    async def frequencies() -> dict[str, int]:
+        async with sessionmaker() as session:
+            base = await session.get_one(KnowledgeBase, uuid.UUID(kb["id"]))
+            return await index.document_frequencies(
+                session, [(base.id, base.index_version)], ["paypal", "refund"]
+            )
+
+    await add_text(client, owner, kb["id"], "Payments", "We take PayPal and cards.")
+    await ingest_worker.run_until_idle()
+    assert await frequencies() == {"paypal": 1}
+    second = await add_text(client, owner, kb["id"], "Refunds", "PayPal refunds take a day.")
+    await ingest_worker.run_until_idle()
+    assert await frequencies() == {"paypal": 2, "refund": 1}
+    results = await search(client, owner, kb["id"], "paypal refund", mode="keyword", limit=5)
+    assert results[0]["metadata"]["source"] == "Refunds"
+    deleted = await client.delete(
+        f"/v1/knowledge-bases/{kb['id']}/sources/{second['id']}", headers=owner.headers
+    )
+    assert deleted.status_code == 204
+    assert await frequencies() == {"paypal": 1}
+    results = await search(client, owner, kb["id"], "paypal refund", mode="keyword", limit=5)
+    assert [r["metadata"]["source"] for r in results] == ["Payments"]

@@ -71,20 +71,24 @@ async def respond(
     contact = (
         await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
     )
-    past = (
-        await session.scalars(
-            select(Message)
-            .where(Message.conversation_id == conversation.id)
-            .order_by(Message.created_at, Message.id)
-        )
-    ).all()
+    past = await _recent(session, conversation.id)
     values = prompt.variables(agent, conversation, contact)
     memories = (
         await memory_service.read_for_contact(session, scope, agent.id, contact.id)
         if contact is not None
         else []
     )
-    question = next((m.content for m in reversed(past) if m.sender_type == "user"), "")
+    question = next((m.content for m in reversed(past) if m.sender_type == "user"), None)
+    if question is None:  # the customer's last words are older than the window
+        question = (
+            await session.scalar(
+                select(Message.content)
+                .where(Message.conversation_id == conversation.id, Message.sender_type == "user")
+                .order_by(Message.created_at.desc(), Message.id.desc())
+                .limit(1)
+            )
+            or ""
+        )
     knowledge = prompt.Knowledge()
     for retriever in prompt.RETRIEVERS:
         found = await retriever(session, agent, question)
@@ -228,6 +232,19 @@ async def respond(
     yield Done(message, ended=turn.end, transfer_to=turn.transfer_to)
 
 
+async def _recent(session: AsyncSession, conversation_id: uuid.UUID) -> list[Message]:
+    """The conversation's last messages, oldest first: as many as the prompt's history holds."""
+    newest = (
+        await session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation_id)
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(prompt.HISTORY_MESSAGES)
+        )
+    ).all()
+    return list(reversed(newest))
+
+
 async def suggest(session: AsyncSession, conversation: Conversation) -> str:
     """A draft reply for a human member: the agent's prompt and the conversation, no tools."""
     if conversation.agent_id is None:
@@ -236,13 +253,7 @@ async def suggest(session: AsyncSession, conversation: Conversation) -> str:
     contact = (
         await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
     )
-    past = (
-        await session.scalars(
-            select(Message)
-            .where(Message.conversation_id == conversation.id)
-            .order_by(Message.created_at, Message.id)
-        )
-    ).all()
+    past = await _recent(session, conversation.id)
     system, _ = prompt.system_prompt(
         agent,
         prompt.variables(agent, conversation, contact),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.knowledge.models import KnowledgeChunk, KnowledgeTerm
@@ -24,37 +24,91 @@ from frontdesk.knowledge.vectors import to_pg_text
 
 CANDIDATES = 100
 HNSW_EF_SEARCH = 200
-MATCH_BUDGET = 5000
-MATCH_SHARE = 0.005
+MATCH_BUDGET = 1000  # matching chunks the chosen words may hold in all
+MATCH_CAP = 2000  # chunks ranked at most, when even the rarest word is common
 
 
 def kb_token(kb_id: uuid.UUID) -> str:
     return "kb" + kb_id.hex
 
 
+class _Frequencies:
+    """Document frequencies of words in each base, remembered per `index_version` (every change
+    to a base's chunks and words moves its version on, in the same transaction)."""
+
+    def __init__(self, bases: int = 256, words: int = 50_000) -> None:
+        self.bases = bases
+        self.words = words
+        self._items: OrderedDict[tuple[uuid.UUID, int], dict[str, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def known(self, kb: tuple[uuid.UUID, int]) -> dict[str, int]:
+        with self._lock:
+            found = self._items.get(kb)
+            if found is None:
+                return {}
+            self._items.move_to_end(kb)
+            return dict(found)
+
+    def remember(self, kb: tuple[uuid.UUID, int], found: dict[str, int]) -> None:
+        with self._lock:
+            words = self._items.setdefault(kb, {})
+            if len(words) + len(found) > self.words:
+                words.clear()
+            words.update(found)
+            self._items.move_to_end(kb)
+            while len(self._items) > self.bases:
+                self._items.popitem(last=False)
+
+
+FREQUENCIES = _Frequencies()
+
+
 async def document_frequencies(
-    session: AsyncSession, kb_ids: Sequence[uuid.UUID], terms: Sequence[str]
+    session: AsyncSession, kbs: Sequence[tuple[uuid.UUID, int]], terms: Sequence[str]
 ) -> dict[str, int]:
+    """How many chunks of the bases ((id, index_version) each) hold each word; words no chunk
+    holds are left out."""
     if not terms:
         return {}
-    rows = await session.execute(
-        select(KnowledgeTerm.term, func.sum(KnowledgeTerm.df))
-        .where(KnowledgeTerm.knowledge_base_id.in_(kb_ids), KnowledgeTerm.term.in_(terms))
-        .group_by(KnowledgeTerm.term)
-    )
-    return {term: int(df) for term, df in rows.all() if df}
+    known = {kb: FREQUENCIES.known(kb) for kb in kbs}
+    missing = {t for kb in kbs for t in terms if t not in known[kb]}
+    if missing:
+        versions = dict(kbs)
+        rows = await session.execute(
+            select(KnowledgeTerm.knowledge_base_id, KnowledgeTerm.term, KnowledgeTerm.df).where(
+                KnowledgeTerm.knowledge_base_id.in_(list(versions)),
+                KnowledgeTerm.term.in_(missing),
+            )
+        )
+        found: dict[tuple[uuid.UUID, int], dict[str, int]] = {
+            kb: dict.fromkeys(missing, 0) for kb in kbs
+        }
+        for kb_id, term, df in rows.all():
+            found[(kb_id, versions[kb_id])][term] = int(df)
+        for kb, words in found.items():
+            FREQUENCIES.remember(kb, words)
+            known[kb].update(words)
+    total: dict[str, int] = {}
+    for words in known.values():
+        for term in terms:
+            total[term] = total.get(term, 0) + words.get(term, 0)
+    return {term: n for term, n in total.items() if n}
 
 
-def _match_terms(terms: Sequence[str], df: dict[str, int], chunks: int) -> list[str]:
+def _match_terms(terms: Sequence[str], df: dict[str, int]) -> list[str]:
     """The rarest query words, up to about MATCH_BUDGET matching chunks in all (at least one
     word): ranking every chunk that holds a common word is what makes full-text search slow on
     large bases, and the words left out still count in the score of every candidate."""
     present = sorted((t for t in terms if df.get(t)), key=lambda t: df[t])
-    budget = max(MATCH_BUDGET, int(chunks * MATCH_SHARE))
     chosen: list[str] = []
     total = 0
     for term in present:
-        if chosen and total + df[term] > budget:
+        if chosen and total + df[term] > MATCH_BUDGET:
             break
         chosen.append(term)
         total += df[term]
@@ -66,32 +120,36 @@ async def keyword_candidates(
     kb_ids: Sequence[uuid.UUID],
     terms: Sequence[str],
     df: dict[str, int],
-    chunks: int,
     limit: int = CANDIDATES,
 ) -> list[uuid.UUID]:
-    words = _match_terms(terms, df, chunks)
+    """The best `limit` chunks by the database's own keyword rank, among at most MATCH_CAP
+    chunks holding the query's rarest words."""
+    words = _match_terms(terms, df)
     if not words:
         return []
     if session.get_bind().dialect.name == "postgresql":
         stmt = text(
-            "SELECT id FROM knowledge_chunks "
+            "SELECT id FROM (SELECT id, search_vector FROM knowledge_chunks "
             "WHERE knowledge_base_id = ANY(:kbs) AND search_vector @@ to_tsquery('simple', :q) "
+            "LIMIT :cap) AS matched "
             "ORDER BY ts_rank(search_vector, to_tsquery('simple', :q)) DESC LIMIT :limit"
         )
         rows = await session.execute(
-            stmt, {"kbs": list(kb_ids), "q": " | ".join(words), "limit": limit}
+            stmt, {"kbs": list(kb_ids), "q": " | ".join(words), "cap": MATCH_CAP, "limit": limit}
         )
         return [row[0] for row in rows.all()]
     kbs = " OR ".join(f'"{kb_token(k)}"' for k in kb_ids)
     body = " OR ".join(f'"{w}"' for w in words)
     match = f"kb : ({kbs}) AND body : ({body})"
+    # Ranked inside the full-text table first: only the best `limit` rows are joined.
     rows = await session.execute(
         text(
-            "SELECT c.id FROM knowledge_chunks_fts f JOIN knowledge_chunks c ON c.rowid = f.rowid "
-            "WHERE knowledge_chunks_fts MATCH :match ORDER BY bm25(knowledge_chunks_fts, 0.0, 1.0) "
-            "LIMIT :limit"
+            "SELECT c.id FROM (SELECT r, rank FROM (SELECT rowid AS r, "
+            "bm25(knowledge_chunks_fts, 0.0, 1.0) AS rank FROM knowledge_chunks_fts "
+            "WHERE knowledge_chunks_fts MATCH :match LIMIT :cap) ORDER BY rank LIMIT :limit) "
+            "AS best JOIN knowledge_chunks c ON c.rowid = best.r ORDER BY best.rank"
         ),
-        {"match": match, "limit": limit},
+        {"match": match, "cap": MATCH_CAP, "limit": limit},
     )
     return [
         uuid.UUID(str(row[0])) if not isinstance(row[0], uuid.UUID) else row[0]

@@ -62,12 +62,12 @@ def bm25(stats: CorpusStats, terms: Sequence[str], indexed: str) -> float:
         return 0.0
     words = indexed.split()
     length_norm = K1 * (1 - B + B * len(words) / max(stats.mean_length, 1.0))
-    wanted = set(terms)
-    counts: dict[str, int] = {}
-    for word in words:
-        if word in wanted:
-            counts[word] = counts.get(word, 0) + 1
-    return sum(stats.idf(term) * tf * (K1 + 1) / (tf + length_norm) for term, tf in counts.items())
+    score = 0.0
+    for term in dict.fromkeys(terms):
+        tf = words.count(term)
+        if tf:
+            score += stats.idf(term) * tf * (K1 + 1) / (tf + length_norm)
+    return score
 
 
 def _calibrated(raw: Array, calibration: tuple[float, float]) -> Array:

@@ -7,9 +7,11 @@ cosine to the query, and the calibrated score of `scoring` for the chosen mode, 
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +32,8 @@ from frontdesk.knowledge.models import (
 from frontdesk.knowledge.service import embedder_of, model_key
 
 QUERY_CACHE_SIZE = 2048
+CONTEXT_CACHE_SIZE = 20_000
+CANDIDATE_CACHE_SIZE = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,33 +101,44 @@ async def search(
     if not kbs or not query.strip():
         return []
     kb_ids = [kb.id for kb in kbs]
-    terms = text.query_terms(query)
-    df = await index.document_frequencies(session, kb_ids, terms)
-    chunks = sum(kb.chunk_total for kb in kbs)
+    versions = [(kb.id, kb.index_version) for kb in kbs]
+    # Bases embedded with one model share one query vector; it is computed (in a thread, or by
+    # a remote endpoint) while the keyword half runs.
+    groups: dict[str, list[KnowledgeBase]] = {}
+    for kb in kbs:
+        groups.setdefault(model_key(kb), []).append(kb)
+    embedding = (
+        {key: asyncio.ensure_future(QUERY_VECTORS.get(m[0], query)) for key, m in groups.items()}
+        if mode in ("hybrid", "vector")
+        else {}
+    )
+    try:
+        terms = text.query_terms(query)
+        df = await index.document_frequencies(session, versions, terms)
+        chunks = sum(kb.chunk_total for kb in kbs)
+        keyword_ids: list[uuid.UUID] = []
+        if mode in ("hybrid", "keyword"):
+            keyword_ids = await index.keyword_candidates(session, kb_ids, terms, df)
+        cosine: dict[uuid.UUID, float] = {}
+        vectors = await _vector_half(session, groups, embedding, cosine, required=mode == "vector")
+    finally:
+        for task in embedding.values():
+            task.cancel()
+            if task.done() and not task.cancelled():
+                task.exception()  # seen, so not reported as lost
     stats = scoring.CorpusStats(
         chunks=max(chunks, 1),
         mean_length=sum(kb.token_total for kb in kbs) / max(chunks, 1),
         df=df,
     )
-    keyword_ids: list[uuid.UUID] = []
-    if mode in ("hybrid", "keyword"):
-        keyword_ids = await index.keyword_candidates(session, kb_ids, terms, df, chunks)
-    # Bases embedded with one model share one query vector.
-    groups: dict[str, list[KnowledgeBase]] = {}
-    for kb in kbs:
-        groups.setdefault(model_key(kb), []).append(kb)
-    cosine: dict[uuid.UUID, float] = {}
-    vectors: Vectors = {}
-    if mode in ("hybrid", "vector"):
-        vectors = await _vector_half(session, groups, query, cosine, required=mode == "vector")
-    rows = await _fetch(session, list(dict.fromkeys([*keyword_ids, *cosine])), kb_ids)
+    rows = await _candidates(session, list(dict.fromkeys([*keyword_ids, *cosine])), kb_ids)
     context: dict[str, float] = {}
     if mode == "hybrid":
         context = await _complete_hybrid(session, groups, vectors, rows, cosine)
     best = stats.best_possible(terms)
-    cos = np.array([cosine.get(r[0], 0.0) for r in rows], dtype=np.float64)
-    ctx = np.array([context.get(r[7] or "", 0.0) for r in rows], dtype=np.float64)
-    kw = np.array([scoring.bm25(stats, terms, r[4]) / best for r in rows], dtype=np.float64)
+    cos = np.array([cosine.get(r.id, 0.0) for r in rows], dtype=np.float64)
+    ctx = np.array([context.get(r.context_hash or "", 0.0) for r in rows], dtype=np.float64)
+    kw = np.array([scoring.bm25(stats, terms, r.words) / best for r in rows], dtype=np.float64)
     if mode == "keyword":
         scores, keep = scoring.keyword_scores(kw), kw > 0
     elif mode == "vector":
@@ -132,27 +147,30 @@ async def search(
         scores = scoring.hybrid_scores(cos, ctx, kw) if vectors else scoring.keyword_scores(kw)
         keep = np.ones(len(rows), dtype=bool)
     floor = 0.0 if threshold is None else threshold
-    hits = [
-        _hit(row, float(scores[i]), float(cos[i]), float(kw[i]))
-        for i, row in enumerate(rows)
-        if keep[i] and scores[i] >= floor
+    ranked = sorted(
+        (i for i in range(len(rows)) if keep[i] and scores[i] >= floor),
+        key=lambda i: (-scores[i], -cos[i], str(rows[i].id)),
+    )[:limit]
+    shown = await _details(session, [rows[i].id for i in ranked])
+    return [
+        _hit(rows[i], shown[rows[i].id], float(scores[i]), float(cos[i]), float(kw[i]))
+        for i in ranked
+        if rows[i].id in shown
     ]
-    hits.sort(key=lambda h: (-h.score, -h.cosine, str(h.chunk_id)))
-    return hits[:limit]
 
 
 async def _vector_half(
     session: AsyncSession,
     groups: dict[str, list[KnowledgeBase]],
-    query: str,
+    embedding: Mapping[str, asyncio.Future[npt.NDArray[np.float32]]],
     cosine: dict[uuid.UUID, float],
     required: bool,
 ) -> Vectors:
     """Nearest chunks of each model's bases into `cosine`; the query vector of each model."""
     vectors: Vectors = {}
-    for key, members in groups.items():
+    for key, pending in embedding.items():
         try:
-            vector = await QUERY_VECTORS.get(members[0], query)
+            vector = await pending
         except EmbeddingUnavailable:
             if required:
                 raise
@@ -160,44 +178,103 @@ async def _vector_half(
         vectors[key] = vector
         cosine.update(
             await index.vector_candidates(
-                session, [(kb.id, kb.index_version) for kb in members], vector
+                session, [(kb.id, kb.index_version) for kb in groups[key]], vector
             )
         )
     return vectors
 
 
-async def _fetch(
-    session: AsyncSession, candidates: list[uuid.UUID], kb_ids: list[uuid.UUID]
-) -> list[Any]:
-    if not candidates:
-        return []
-    rows = (
-        await session.execute(
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    id: uuid.UUID
+    knowledge_base_id: uuid.UUID
+    words: str
+    context_hash: str | None
+
+
+class _CandidateRows:
+    """What scoring reads of recent candidates, by chunk id. A chunk row is never changed, only
+    deleted (and a deleted chunk stops being a candidate at once), so entries stay true."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[uuid.UUID, _Candidate] = OrderedDict()
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def get(self, chunk_id: uuid.UUID) -> _Candidate | None:
+        found = self._items.get(chunk_id)
+        if found is not None:
+            self._items.move_to_end(chunk_id)
+        return found
+
+    def put(self, candidate: _Candidate) -> None:
+        self._items[candidate.id] = candidate
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+
+CANDIDATE_ROWS = _CandidateRows(CANDIDATE_CACHE_SIZE)
+
+
+async def _candidates(
+    session: AsyncSession, ids: list[uuid.UUID], kb_ids: list[uuid.UUID]
+) -> list[_Candidate]:
+    """What scoring needs of each candidate: its base, its indexed words, its context line's
+    hash."""
+    found: dict[uuid.UUID, _Candidate] = {}
+    missing: list[uuid.UUID] = []
+    for chunk_id in ids:
+        known = CANDIDATE_ROWS.get(chunk_id)
+        if known is None:
+            missing.append(chunk_id)
+        else:
+            found[chunk_id] = known
+    if missing:
+        rows = await session.execute(
             select(
                 KnowledgeChunk.id,
                 KnowledgeChunk.knowledge_base_id,
-                KnowledgeChunk.source_id,
-                KnowledgeChunk.content,
                 KnowledgeChunk.search_text,
-                KnowledgeChunk.meta,
-                KnowledgeSource.name,
                 KnowledgeChunk.context_hash,
-            )
-            .join(KnowledgeSource, KnowledgeSource.id == KnowledgeChunk.source_id)
-            .where(KnowledgeChunk.id.in_(candidates))
+            ).where(KnowledgeChunk.id.in_(missing))
         )
-    ).all()
+        for row in rows.all():
+            candidate = _Candidate(row[0], row[1], row[2] or "", row[3])
+            CANDIDATE_ROWS.put(candidate)
+            found[candidate.id] = candidate
     # By primary key only (a base filter in SQL makes SQLite scan the whole base); the
     # candidates came from the bases' own indexes, this keeps it so.
     allowed = set(kb_ids)
-    return [r for r in rows if r[1] in allowed]
+    return [
+        c for c in (found.get(i) for i in ids) if c is not None and c.knowledge_base_id in allowed
+    ]
+
+
+async def _details(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    """The text, source and metadata of the chunks shown (only the best `limit` are read)."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(
+            KnowledgeChunk.id,
+            KnowledgeChunk.source_id,
+            KnowledgeChunk.content,
+            KnowledgeChunk.meta,
+            KnowledgeSource.name,
+        )
+        .join(KnowledgeSource, KnowledgeSource.id == KnowledgeChunk.source_id)
+        .where(KnowledgeChunk.id.in_(ids))
+    )
+    return {row[0]: row for row in rows.all()}
 
 
 async def _complete_hybrid(
     session: AsyncSession,
     groups: dict[str, list[KnowledgeBase]],
     vectors: Vectors,
-    rows: list[Any],
+    rows: list[_Candidate],
     cosine: dict[uuid.UUID, float],
 ) -> dict[str, float]:
     """The cosine of keyword finds the vector half missed (into `cosine`), and each candidate's
@@ -207,34 +284,59 @@ async def _complete_hybrid(
         if key not in vectors:
             continue
         member_ids = {kb.id for kb in members}
-        mine = [r for r in rows if r[1] in member_ids]
+        mine = [r for r in rows if r.knowledge_base_id in member_ids]
         cosine.update(
             await index.cosines(
                 session,
-                [r[0] for r in mine if r[0] not in cosine],
+                [r.id for r in mine if r.id not in cosine],
                 [(kb.id, kb.index_version) for kb in members],
                 vectors[key],
             )
         )
-        hashes = {r[7] for r in mine if r[7]}
+        hashes = {r.context_hash for r in mine if r.context_hash}
         context.update(await _context_cosines(session, members, key, hashes, vectors[key]))
     return context
 
 
-def _hit(row: Any, score: float, cosine: float, keyword: float) -> Hit:
-    meta: dict[str, Any] = row[5] or {}
+def _hit(candidate: _Candidate, row: Any, score: float, cosine: float, keyword: float) -> Hit:
+    meta: dict[str, Any] = row[3] or {}
     return Hit(
-        knowledge_base_id=row[1],
-        source_id=row[2],
-        chunk_id=row[0],
-        content=row[3],
+        knowledge_base_id=candidate.knowledge_base_id,
+        source_id=row[1],
+        chunk_id=candidate.id,
+        content=row[2],
         score=score,
-        source=row[6],
+        source=row[4],
         page=meta.get("page"),
         heading=meta.get("heading"),
         cosine=cosine,
         keyword=keyword,
     )
+
+
+class _ContextVectors:
+    """Embeddings of context lines (a source's name and heading), by workspace, model and text
+    hash: a base has few of them and every search reads some."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[uuid.UUID, str, str], npt.NDArray[np.float32]] = (
+            OrderedDict()
+        )
+
+    def get(self, key: tuple[uuid.UUID, str, str]) -> npt.NDArray[np.float32] | None:
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: tuple[uuid.UUID, str, str], vector: npt.NDArray[np.float32]) -> None:
+        self._items[key] = vector
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+
+CONTEXT_VECTORS = _ContextVectors(CONTEXT_CACHE_SIZE)
 
 
 async def _context_cosines(
@@ -244,16 +346,35 @@ async def _context_cosines(
     hashes: set[str],
     query: npt.NDArray[np.float32],
 ) -> dict[str, float]:
-    if not hashes:
-        return {}
+    workspaces = {kb.workspace_id for kb in kbs}
+    out: dict[str, float] = {}
+    missing: set[str] = set()
+    for digest in hashes:
+        for workspace_id in workspaces:
+            vector = CONTEXT_VECTORS.get((workspace_id, key, digest))
+            if vector is not None:
+                out[digest] = float(vector @ query)
+                break
+        else:
+            missing.add(digest)
+    if not missing:
+        return out
     rows = await session.execute(
-        select(EmbeddingCacheEntry.content_hash, EmbeddingCacheEntry.vector).where(
-            EmbeddingCacheEntry.workspace_id.in_({kb.workspace_id for kb in kbs}),
+        select(
+            EmbeddingCacheEntry.workspace_id,
+            EmbeddingCacheEntry.content_hash,
+            EmbeddingCacheEntry.vector,
+        ).where(
+            EmbeddingCacheEntry.workspace_id.in_(workspaces),
             EmbeddingCacheEntry.model_key == key,
-            EmbeddingCacheEntry.content_hash.in_(hashes),
+            EmbeddingCacheEntry.content_hash.in_(missing),
         )
     )
-    return {h: float(np.frombuffer(v, dtype=np.float32) @ query) for h, v in rows.all()}
+    for workspace_id, digest, raw in rows.all():
+        vector = np.frombuffer(raw, dtype=np.float32)
+        CONTEXT_VECTORS.put((workspace_id, key, digest), vector)
+        out[digest] = float(vector @ query)
+    return out
 
 
 async def run(
