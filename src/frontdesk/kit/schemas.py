@@ -34,13 +34,13 @@ class Input(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _storable_text(cls, value: Any) -> Any:
-        if _deeper_than(value, MAX_DEPTH):
+        too_deep, found = _inspect(value, MAX_DEPTH)
+        if too_deep:
             raise PydanticCustomError(
                 "too_deep",
                 "must not nest objects and lists more than {depth} levels deep",
                 {"depth": MAX_DEPTH},
             )
-        found = _unstorable(value, ())
         if found is not None:
             where = f" (at {'.'.join(found)})" if found else ""
             raise PydanticCustomError(
@@ -51,40 +51,33 @@ class Input(BaseModel):
         return value
 
 
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether `value` nests objects and lists more than `limit` levels (without recursion, so
-    any depth the JSON parser accepted is measured)."""
-    level: list[Any] = [value]
-    for _ in range(limit + 1):
-        nested: list[Any] = []
-        for item in level:
-            if isinstance(item, dict):
-                nested.extend(v for v in item.values() if isinstance(v, dict | list))
-            elif isinstance(item, list | tuple):
-                nested.extend(v for v in item if isinstance(v, dict | list))
-        if not nested:
-            return False
-        level = nested
-    return True
-
-
-def _unstorable(value: Any, path: tuple[str, ...]) -> tuple[str, ...] | None:
-    """The path in `value` of the first string (or object key) that is not storable text."""
-    if isinstance(value, str):
-        return path if _NOT_TEXT.search(value) else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str) and _NOT_TEXT.search(key):
-                return path
-            found = _unstorable(item, (*path, str(key)))
-            if found is not None:
-                return found
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            found = _unstorable(item, (*path, str(index)))
-            if found is not None:
-                return found
-    return None
+def _inspect(value: Any, limit: int) -> tuple[bool, tuple[str, ...] | None]:
+    """In one walk (without recursion, so any depth the JSON parser accepted is measured):
+    whether `value` nests objects and lists more than `limit` levels, and the path of the first
+    string (or object key) that is not storable text."""
+    found: tuple[str, ...] | None = None
+    stack: list[tuple[Any, tuple[str, ...], int]] = [(value, (), 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, str):
+            if found is None and _NOT_TEXT.search(item):
+                found = path
+            continue
+        if isinstance(item, dict):
+            if depth > limit:
+                return True, found
+            children: list[tuple[Any, tuple[str, ...], int]] = []
+            for key, child in item.items():
+                children.append((key, path, depth))  # a bad key is reported at its object
+                children.append((child, (*path, str(key)), depth + 1))
+            stack.extend(reversed(children))
+        elif isinstance(item, list | tuple):
+            if depth > limit:
+                return True, found
+            stack.extend(
+                (child, (*path, str(i)), depth + 1) for i, child in reversed(list(enumerate(item)))
+            )
+    return False, found
 
 
 def storable_text(value: str | None, field: str) -> str | None:
