@@ -200,7 +200,7 @@ async def _transfer(state: Any, call_id: uuid.UUID, number: str) -> None:
 
     async with state.sessionmaker() as db:
         call = await db.get_one(Call, call_id)
-        if call.direction == "web" or call.provider in ("web", "local"):
+        if not call.on_phone_line:
             raise RuntimeError("a browser or local call cannot be transferred to a phone")
         if not call.provider_call_id:
             raise RuntimeError("the phone network has not identified this call yet")

@@ -75,3 +75,9 @@ class Call(Model):
     dial_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Refreshed while the call's audio runs; a stale one means its process died.
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def on_phone_line(self) -> bool:
+        """Whether a phone network carries the call (a browser or local one has no line to
+        hand over)."""
+        return self.direction != "web" and self.provider not in ("web", "local")

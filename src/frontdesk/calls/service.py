@@ -463,7 +463,7 @@ async def request_transfer(
             f"The call is {call.status}; only a call in progress can be transferred",
             "CALL_NOT_LIVE",
         )
-    if call.direction == "web" or call.provider in ("web", "local"):
+    if not call.on_phone_line:
         raise Conflict(
             "A browser call has no phone line to hand over; only phone calls can be transferred",
             "CALL_NOT_TRANSFERABLE",
