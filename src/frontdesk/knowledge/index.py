@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.knowledge.models import KnowledgeChunk, KnowledgeTerm
+from frontdesk.knowledge.models import KnowledgeBase, KnowledgeChunk, KnowledgeTerm
 from frontdesk.knowledge.vectors import to_pg_text
 
 CANDIDATES = 100
@@ -308,3 +308,39 @@ async def cosines(
             if row is not None:
                 out[chunk_id] = float(matrix.vectors[row] @ query)
     return out
+
+
+async def remove_chunks(session: AsyncSession, kb_id: uuid.UUID, source_id: uuid.UUID) -> None:
+    """Delete a source's chunks and take them out of the base's BM25 statistics."""
+    rows = (
+        await session.execute(
+            select(KnowledgeChunk.search_text).where(KnowledgeChunk.source_id == source_id)
+        )
+    ).all()
+    if not rows:
+        return
+    df: Counter[str] = Counter()
+    tokens = 0
+    for (indexed,) in rows:
+        words = indexed.split()
+        tokens += len(words)
+        df.update(set(words))
+    await session.execute(
+        update(KnowledgeBase)
+        .where(KnowledgeBase.id == kb_id)
+        .values(
+            chunk_total=KnowledgeBase.chunk_total - len(rows),
+            token_total=KnowledgeBase.token_total - tokens,
+            index_version=KnowledgeBase.index_version + 1,
+        )
+    )
+    for term in sorted(df):
+        await session.execute(
+            update(KnowledgeTerm)
+            .where(KnowledgeTerm.knowledge_base_id == kb_id, KnowledgeTerm.term == term)
+            .values(df=KnowledgeTerm.df - df[term])
+        )
+    await session.execute(
+        delete(KnowledgeTerm).where(KnowledgeTerm.knowledge_base_id == kb_id, KnowledgeTerm.df <= 0)
+    )
+    await session.execute(delete(KnowledgeChunk).where(KnowledgeChunk.source_id == source_id))

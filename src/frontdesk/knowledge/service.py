@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections import Counter
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.agents import service as agent_service
@@ -18,7 +17,7 @@ from frontdesk.errors import Conflict, NotFound, UnsupportedMediaType, Validatio
 from frontdesk.jobs import service as job_service
 from frontdesk.kit.pagination import Pagination, paginate
 from frontdesk.kit.ssrf import validate_url_field
-from frontdesk.knowledge import embeddings, parsing, schemas
+from frontdesk.knowledge import embeddings, index, parsing, schemas
 from frontdesk.knowledge.models import KnowledgeBase, KnowledgeChunk, KnowledgeSource, KnowledgeTerm
 from frontdesk.settings import get_settings
 from frontdesk.storage import service as storage_service
@@ -425,42 +424,6 @@ async def get_source(
     return source
 
 
-async def remove_chunks(session: AsyncSession, kb_id: uuid.UUID, source_id: uuid.UUID) -> None:
-    """Delete a source's chunks and take them out of the base's BM25 statistics."""
-    rows = (
-        await session.execute(
-            select(KnowledgeChunk.search_text).where(KnowledgeChunk.source_id == source_id)
-        )
-    ).all()
-    if not rows:
-        return
-    df: Counter[str] = Counter()
-    tokens = 0
-    for (indexed,) in rows:
-        words = indexed.split()
-        tokens += len(words)
-        df.update(set(words))
-    await session.execute(
-        update(KnowledgeBase)
-        .where(KnowledgeBase.id == kb_id)
-        .values(
-            chunk_total=KnowledgeBase.chunk_total - len(rows),
-            token_total=KnowledgeBase.token_total - tokens,
-            index_version=KnowledgeBase.index_version + 1,
-        )
-    )
-    for term in sorted(df):
-        await session.execute(
-            update(KnowledgeTerm)
-            .where(KnowledgeTerm.knowledge_base_id == kb_id, KnowledgeTerm.term == term)
-            .values(df=KnowledgeTerm.df - df[term])
-        )
-    await session.execute(
-        delete(KnowledgeTerm).where(KnowledgeTerm.knowledge_base_id == kb_id, KnowledgeTerm.df <= 0)
-    )
-    await session.execute(delete(KnowledgeChunk).where(KnowledgeChunk.source_id == source_id))
-
-
 async def delete_source(
     session: AsyncSession,
     auth: AuthContext,
@@ -469,7 +432,7 @@ async def delete_source(
     source_id: uuid.UUID,
 ) -> None:
     source = await get_source(session, scope, kb_id, source_id)
-    await remove_chunks(session, source.knowledge_base_id, source.id)
+    await index.remove_chunks(session, source.knowledge_base_id, source.id)
     if source.storage_key:
         folder = f"{uploads_folder(source.workspace_id, source.knowledge_base_id)}{source.id}/"
         await storage_service.delete_later(session, folder, source.workspace_id)
@@ -481,7 +444,7 @@ async def delete_source(
 
 async def _restart(session: AsyncSession, kb: KnowledgeBase, source: KnowledgeSource) -> None:
     """Make a source's chunks again from its content (a new model, chunking, or a re-crawl)."""
-    await remove_chunks(session, kb.id, source.id)
+    await index.remove_chunks(session, kb.id, source.id)
     source.generation += 1
     source.status = "processing"
     source.error = None

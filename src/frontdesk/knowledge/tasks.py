@@ -28,9 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from frontdesk.events import service as event_service
 from frontdesk.jobs.clock import get_clock
 from frontdesk.jobs.registry import JobContext, RetryPolicy, job_handler
-from frontdesk.kit import ssrf
-from frontdesk.knowledge import chunking, embeddings, parsing, scoring, text
-from frontdesk.knowledge.index import ensure_hnsw_sql
+from frontdesk.knowledge import chunking, embeddings, index, parsing, scoring, text
+from frontdesk.knowledge.crawl import SourceFailed, fetch_url
 from frontdesk.knowledge.models import (
     EmbeddingCacheEntry,
     KnowledgeBase,
@@ -46,9 +45,6 @@ log = structlog.get_logger("frontdesk.knowledge")
 
 BATCH = 64
 MAX_CHUNKS = 50_000
-MAX_REDIRECTS = 5
-ACCEPT = "text/html,application/xhtml+xml,text/plain,application/pdf;q=0.9,*/*;q=0.5"
-FETCH_TIMEOUT = 30.0
 
 _HNSW_READY: set[int] = set()
 
@@ -63,10 +59,6 @@ class _Piece:
 
 
 Progress = Callable[[int, int], Awaitable[None] | None]
-
-
-class SourceFailed(Exception):
-    """Ends the source `failed` with this message (the document, not the machine, is at fault)."""
 
 
 _FILE_ENDINGS = (".pdf", ".docx", ".txt", ".md", ".markdown", ".html", ".htm")
@@ -95,50 +87,6 @@ def index_text(context: str, piece: chunking.Chunk) -> str:
 
 def digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
-
-
-async def fetch_url(
-    http: httpx.AsyncClient, url: str, allow_private: bool, max_bytes: int
-) -> tuple[bytes, str | None, str]:
-    """The page at `url`, following redirects through the SSRF guard; (body, type, final url)."""
-    for _ in range(MAX_REDIRECTS + 1):
-        try:
-            await ssrf.check_url(url, allow_private)
-        except ssrf.UnsafeURL as exc:
-            raise SourceFailed(f"The address was refused: {exc}") from None
-        try:
-            async with http.stream(
-                "GET",
-                url,
-                follow_redirects=False,
-                timeout=FETCH_TIMEOUT,
-                headers={
-                    "Accept": ACCEPT,
-                    "User-Agent": "Frontdesk knowledge crawler",
-                },
-            ) as response:
-                if response.is_redirect and "location" in response.headers:
-                    url = str(response.url.join(response.headers["location"]))
-                    continue
-                if response.status_code >= 400:
-                    raise SourceFailed(f"The page answered HTTP {response.status_code}")
-                body = bytearray()
-                async for part in response.aiter_bytes():
-                    body.extend(part)
-                    if len(body) > max_bytes:
-                        raise SourceFailed(
-                            f"The page is larger than {max_bytes // (1024 * 1024)} MiB"
-                        )
-                return bytes(body), response.headers.get("content-type"), str(response.url)
-        except ssrf.UnsafeURL as exc:  # the guarded client refused the connection
-            raise SourceFailed(f"The address was refused: {exc}") from None
-        except httpx.TimeoutException:
-            raise SourceFailed(f"The page did not answer within {FETCH_TIMEOUT:g} s") from None
-        except httpx.HTTPError as exc:
-            raise SourceFailed(
-                f"The page could not be fetched ({type(exc).__name__}: {exc})"
-            ) from None
-    raise SourceFailed(f"The page redirected more than {MAX_REDIRECTS} times")
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -393,7 +341,7 @@ async def _index_batch(
     if dims not in _HNSW_READY and session.get_bind().dialect.name == "postgresql":
         # DDL in a transaction of its own: never while holding rows another ingestion
         # waits for (two such transactions would deadlock on the table's locks).
-        await session.execute(sql_text(ensure_hnsw_sql(dims)))
+        await session.execute(sql_text(index.ensure_hnsw_sql(dims)))
         await session.commit()
         _HNSW_READY.add(dims)
     current = await session.scalar(
@@ -456,9 +404,7 @@ async def fail_source(
         if source is None or source.generation != generation:
             return
         kb = await session.get_one(KnowledgeBase, source.knowledge_base_id)
-        from frontdesk.knowledge.service import remove_chunks
-
-        await remove_chunks(session, kb.id, source.id)
+        await index.remove_chunks(session, kb.id, source.id)
         source.status = "failed"
         source.error = error[:2000]
         source.processed_chunks = 0
