@@ -176,3 +176,36 @@ async def test_openai_embeddings_provider(
     got = await client.get(f"/v1/knowledge-bases/{kb['id']}", headers=owner.headers)
     assert got.json()["embedding"]["dimensions"] == 384
     assert got.json()["chunk_count"] == 2
+
+
+async def test_only_attached_bases_are_consulted(
+    client: httpx.AsyncClient, owner: Account, ingest_worker: Worker
+) -> None:
+    """Detaching a base or deleting it takes it out of the agent's answers at once."""
+    agent, kb = await _agent_with_kb(client, owner, ingest_worker, {"provider": "scripted"})
+    other = await make_kb(client, owner, name="Second")
+    await add_text(client, owner, other["id"], "Delivery", "Parcels to Leeds arrive next day.")
+    await ingest_worker.run_until_idle()
+    attached = await client.post(
+        f"/v1/knowledge-bases/{other['id']}/attach",
+        json={"agent_id": agent["id"]},
+        headers=owner.headers,
+    )
+    assert attached.status_code == 200, attached.text
+
+    async def consulted(question: str) -> set[str]:
+        reply = await _ask(client, owner, agent["id"], question)
+        return {s["knowledge_base_id"] for s in reply["ai_metadata"].get("sources", [])}
+
+    assert other["id"] in await consulted("When do parcels to Leeds arrive?")
+    assert kb["id"] in await consulted("What time does the Leeds shop open?")
+    detached = await client.post(
+        f"/v1/knowledge-bases/{other['id']}/detach",
+        json={"agent_id": agent["id"]},
+        headers=owner.headers,
+    )
+    assert detached.status_code == 200, detached.text
+    assert other["id"] not in await consulted("When do parcels to Leeds arrive?")
+    deleted = await client.delete(f"/v1/knowledge-bases/{kb['id']}", headers=owner.headers)
+    assert deleted.status_code == 204, deleted.text
+    assert await consulted("What time does the Leeds shop open?") == set()

@@ -25,6 +25,7 @@ LOCAL_MODEL = "all-minilm-l6-v2"
 LOCAL_DIMENSIONS = 384
 MAX_TOKENS = 256  # what the model was trained with; longer text is cut
 BATCH = 32
+SINGLE_THREADS = 1  # intra-op threads of the session for single texts
 
 
 class EmbeddingUnavailable(Exception):
@@ -102,27 +103,34 @@ class _MiniLM:
 
 
 class LocalEmbedder:
+    """Batches (ingestion) run on a session using every core; single texts (a search's query)
+    on their own one-thread session, so a query never waits behind a document's batches and
+    leaves a core to the request around it."""
+
     provider = "local"
     model = LOCAL_MODEL
     dimensions = LOCAL_DIMENSIONS
-    _shared: _MiniLM | None = None
+    _shared: dict[str, _MiniLM] = {}  # noqa: RUF012 - one per process, on purpose
     _load_lock = threading.Lock()
-    _run_lock = threading.Lock()
+    _run_locks = {"batch": threading.Lock(), "single": threading.Lock()}  # noqa: RUF012
 
     def __init__(self, threads: int | None = None) -> None:
         self.threads = threads
 
-    def _model(self) -> _MiniLM:
+    def _model(self, kind: str = "batch") -> _MiniLM:
         with LocalEmbedder._load_lock:
-            if LocalEmbedder._shared is None:
-                LocalEmbedder._shared = _MiniLM(self.threads)
-            return LocalEmbedder._shared
+            found = LocalEmbedder._shared.get(kind)
+            if found is None:
+                found = _MiniLM(SINGLE_THREADS if kind == "single" else self.threads)
+                LocalEmbedder._shared[kind] = found
+            return found
 
     def embed_sync(self, texts: list[str]) -> Vectors:
         if not texts:
             return np.empty((0, self.dimensions), dtype=np.float32)
-        model = self._model()
-        with LocalEmbedder._run_lock:  # onnxruntime uses every core already
+        kind = "single" if len(texts) == 1 else "batch"
+        model = self._model(kind)
+        with LocalEmbedder._run_locks[kind]:  # each session already uses its threads fully
             return model.encode(texts)
 
     async def embed(self, texts: list[str]) -> Vectors:

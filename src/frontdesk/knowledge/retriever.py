@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from frontdesk.agents import service as agent_service
 from frontdesk.agents.models import Agent
 from frontdesk.engine import prompt
 from frontdesk.knowledge import text
@@ -46,14 +45,11 @@ async def retrieve(session: Any, agent: Agent, question: str) -> prompt.Knowledg
     knowledge = prompt.Knowledge()
     if not question.strip():
         return knowledge
-    kb_ids = await agent_service.knowledge_base_ids(session, agent.id)
-    if not kb_ids:
-        return knowledge
     from frontdesk.knowledge import service as knowledge_service
 
     scope = system_scope(agent.workspace_id)
     kbs: list[KnowledgeBase] = []
-    for kb in await knowledge_service.get_many_existing(session, scope, kb_ids):
+    for kb in await knowledge_service.bases_of_agent(session, scope, agent.id):
         if not kb.rag_use_condition or await _condition_met(kb, question):
             kbs.append(kb)
     if not kbs:
