@@ -154,3 +154,29 @@ def machine() -> str:
     except OSError:
         pass
     return f"{os.cpu_count()} cores, {model}"
+
+
+def _new_account() -> dict[str, str]:
+    return {"email": f"{uuid.uuid4().hex[:8]}@example.com", "password": "a-long-password"}
+
+
+async def sign_up(http: httpx.AsyncClient) -> dict[str, str]:
+    """A new owner (and workspace) on the server behind `http`: its bearer headers."""
+    account = _new_account()
+    registered = await http.post(
+        "/v1/auth/register", json={**account, "first_name": "Bench", "last_name": "Owner"}
+    )
+    registered.raise_for_status()
+    token = (await http.post("/v1/auth/login", json=account)).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def sign_up_sync(http: httpx.Client) -> dict[str, str]:
+    """`sign_up` for a blocking client."""
+    account = _new_account()
+    registered = http.post(
+        "/v1/auth/register", json={**account, "first_name": "Bench", "last_name": "Owner"}
+    )
+    registered.raise_for_status()
+    token = http.post("/v1/auth/login", json=account).json()["token"]
+    return {"Authorization": f"Bearer {token}"}

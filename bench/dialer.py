@@ -21,14 +21,13 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.common import BIN, database, free_port, machine, process, table
+from bench.common import BIN, database, free_port, machine, process, sign_up, table
 
 ALWAYS = {"start": "00:00", "end": "23:59", "days": [1, 2, 3, 4, 5, 6, 7]}
 
@@ -125,10 +124,7 @@ async def _schedule(url: str, data_dir: str, recipients: int, schedule: int) -> 
 
 async def _gaps(base: str, calls: int) -> list[float]:
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        account = {"email": f"{uuid.uuid4().hex[:8]}@example.com", "password": "a-long-password"}
-        await http.post("/v1/auth/register", json={**account, "first_name": "D", "last_name": "B"})
-        token = (await http.post("/v1/auth/login", json=account)).json()["token"]
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = await sign_up(http)
         agent = (
             await http.post(
                 "/v1/agents",

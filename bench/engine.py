@@ -18,16 +18,13 @@ import uuid
 import httpx
 import numpy as np
 
-from bench.common import BIN, database, free_port, machine, process, table
+from bench.common import BIN, database, free_port, machine, process, sign_up, table
 from frontdesk.llm.base import Message, Request
 from frontdesk.llm.local import LocalProvider
 
 
 async def _setup(http: httpx.AsyncClient, provider: str) -> tuple[dict[str, str], str]:
-    account = {"email": f"{uuid.uuid4().hex[:8]}@example.com", "password": "a-long-password"}
-    await http.post("/v1/auth/register", json={**account, "first_name": "E", "last_name": "B"})
-    token = (await http.post("/v1/auth/login", json=account)).json()["token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = await sign_up(http)
     agent = await http.post(
         "/v1/agents",
         headers=headers,

@@ -26,7 +26,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -35,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 import httpx  # noqa: E402
 from tests.fixtures.receiver import Receiver  # noqa: E402
 
-from bench.common import BIN, database, free_port, machine, process, table  # noqa: E402
+from bench.common import BIN, database, free_port, machine, process, sign_up, table  # noqa: E402
 
 REDIS = os.environ.get("FRONTDESK_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 WARMUP_SECONDS = 3.0
@@ -43,10 +42,7 @@ WARMUP_SECONDS = 3.0
 
 async def _setup(base: str, hook: str) -> tuple[dict[str, str], str]:
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        account = {"email": f"{uuid.uuid4().hex[:8]}@example.com", "password": "a-long-password"}
-        await http.post("/v1/auth/register", json={**account, "first_name": "S", "last_name": "B"})
-        token = (await http.post("/v1/auth/login", json=account)).json()["token"]
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = await sign_up(http)
         agent = await http.post(
             "/v1/agents",
             headers=headers,

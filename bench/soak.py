@@ -26,7 +26,6 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 import httpx  # noqa: E402
 from tests.fixtures.receiver import Receiver  # noqa: E402
 
-from bench.common import BIN, database, free_port, machine, process, table  # noqa: E402
+from bench.common import BIN, database, free_port, machine, process, sign_up, table  # noqa: E402
 
 REDIS = os.environ.get("FRONTDESK_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 SAMPLE_SECONDS = 15.0
@@ -91,10 +90,7 @@ def slope_per_hour(samples: list[tuple[float, float]]) -> float:
 
 
 async def _setup(http: httpx.AsyncClient, hook: str) -> tuple[dict[str, str], str, str]:
-    account = {"email": f"{uuid.uuid4().hex[:8]}@example.com", "password": "a-long-password"}
-    await http.post("/v1/auth/register", json={**account, "first_name": "S", "last_name": "K"})
-    token = (await http.post("/v1/auth/login", json=account)).json()["token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = await sign_up(http)
     chat = await http.post(
         "/v1/agents",
         headers=headers,

@@ -26,7 +26,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 import httpx  # noqa: E402
 
-from bench.common import BIN, database, free_port, machine, process, table  # noqa: E402
+from bench.common import BIN, database, free_port, machine, process, sign_up, table  # noqa: E402
 
 REDIS = os.environ.get("FRONTDESK_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 LINES = [
@@ -66,10 +65,7 @@ def most_at_once(calls: list[dict[str, Any]]) -> int:
 
 
 async def _setup(http: httpx.AsyncClient) -> tuple[dict[str, str], str]:
-    account = {"email": f"{uuid.uuid4().hex[:8]}@example.com", "password": "a-long-password"}
-    await http.post("/v1/auth/register", json={**account, "first_name": "V", "last_name": "D"})
-    token = (await http.post("/v1/auth/login", json=account)).json()["token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = await sign_up(http)
     agent = await http.post(
         "/v1/agents",
         headers=headers,

@@ -26,7 +26,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 import httpx  # noqa: E402
 from tests.fixtures.receiver import Receiver  # noqa: E402
 
-from bench.common import BIN, database, free_port, machine, process, table  # noqa: E402
+from bench.common import BIN, database, free_port, machine, process, sign_up_sync, table  # noqa: E402
 
 REDIS = os.environ.get("FRONTDESK_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 TARGET_MS = 200.0
@@ -56,10 +55,7 @@ def _ts(value: str) -> float:
 def _setup(http: httpx.Client, hook: str, conversations: int) -> tuple[str, list[str]]:
     """A user, a scripted chat agent, the workflow and `conversations` conversations; returns
     the workflow's id and the conversations' ids."""
-    account = {"email": f"{uuid.uuid4().hex[:8]}@example.com", "password": "a-long-password"}
-    http.post("/v1/auth/register", json={**account, "first_name": "W", "last_name": "B"})
-    token = http.post("/v1/auth/login", json=account).json()["token"]
-    http.headers["Authorization"] = f"Bearer {token}"
+    http.headers.update(sign_up_sync(http))
     agent = http.post(
         "/v1/agents", json={"name": "A", "type": "chat", "llm": {"provider": "scripted"}}
     )
