@@ -43,6 +43,7 @@ async def test_tool_use_and_results(fake: FakeAnthropic) -> None:
     result = await complete(_provider(fake), Request([Message("user", "stock?")], tools=[tool]))
     assert result.tool_calls == [ToolCall("toolu_1", "check_stock", {"model": "X1", "qty": 2})]
     assert fake.requests[0]["tools"][0]["input_schema"] == {"type": "object", "properties": {}}
+    assert "tool_choice" not in fake.requests[0]
     follow_up = [
         Message("user", "stock?"),
         Message("assistant", "", tool_calls=result.tool_calls),
@@ -62,6 +63,9 @@ async def test_tool_use_and_results(fake: FakeAnthropic) -> None:
         "role": "user",
         "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": '{"ok": true}'}],
     }
+    fake.tool = {"name": "check_stock", "input": {"model": "X1", "qty": 1}}
+    await complete(_provider(fake), Request(follow_up, tools=[tool], tool_choice="check_stock"))
+    assert fake.requests[2]["tool_choice"] == {"type": "tool", "name": "check_stock"}
 
 
 async def test_errors_are_503(fake: FakeAnthropic) -> None:

@@ -70,6 +70,10 @@ async def test_openai_provider_parses_streamed_tool_calls(fake_openai: FakeOpenA
     sent = fake_openai.requests[0]
     assert sent["tools"][0]["function"]["name"] == "check_stock"
     assert sent["stream"] is True
+    assert "tool_choice" not in sent
+    await complete(provider, Request(QUESTION, tools=[tool], tool_choice="check_stock"))
+    forced = fake_openai.requests[1]["tool_choice"]
+    assert forced == {"type": "function", "function": {"name": "check_stock"}}
 
 
 async def test_local_model_replies_and_counts_tokens() -> None:

@@ -70,6 +70,8 @@ class AnthropicProvider:
                 {"name": t.name, "description": t.description, "input_schema": t.parameters}
                 for t in request.tools
             ]
+            if request.tool_choice is not None:
+                kwargs["tool_choice"] = {"type": "tool", "name": request.tool_choice}
         if request.json_schema is not None:
             kwargs["system"] = (
                 f"{system}\n\nAnswer with JSON only, matching this schema: "

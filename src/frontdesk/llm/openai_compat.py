@@ -65,6 +65,11 @@ class OpenAICompatibleProvider:
                 }
                 for t in request.tools
             ]
+            if request.tool_choice is not None:
+                kwargs["tool_choice"] = {
+                    "type": "function",
+                    "function": {"name": request.tool_choice},
+                }
         if request.json_schema is not None:
             kwargs["response_format"] = {
                 "type": "json_schema",
