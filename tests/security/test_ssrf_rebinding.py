@@ -311,7 +311,7 @@ async def test_language_model_and_embedding_endpoints_refuse_a_rebinding_name(
     assert trap.hits == []
 
 
-async def test_an_agent_language_model_url_on_loopback_is_refused_when_saved(
+async def test_a_language_model_url_on_a_private_address_is_refused_when_saved(
     guarded: None, client: httpx.AsyncClient, owner: Account
 ) -> None:
     created = await client.post(
@@ -325,3 +325,11 @@ async def test_an_agent_language_model_url_on_loopback_is_refused_when_saved(
     )
     assert created.status_code == 400, created.text
     assert "llm.base_url" in created.json()["details"]
+    # The workspace's default model endpoint too.
+    defaults = await client.patch(
+        "/v1/workspace",
+        headers=owner.headers,
+        json={"llm": {"provider": "openai", "base_url": "http://10.0.0.8/v1"}},
+    )
+    assert defaults.status_code == 400, defaults.text
+    assert "llm.base_url" in defaults.json()["details"]

@@ -60,6 +60,8 @@ async def test_workspace_settings_round_trip(
         ),
         ({"llm": {"provider": "gpt"}}, "llm.provider"),
         ({"llm": {"temperature": 5}}, "llm.temperature"),
+        ({"voice": {"speed": "fast"}}, "voice.speed"),
+        ({"llm": ["openai"]}, "llm"),
         ({"telephony": {"provider": "twilio"}}, "telephony"),
     ],
 )
@@ -69,6 +71,29 @@ async def test_workspace_bad_input(
     response = await client.patch("/v1/workspace", headers=owner.headers, json=update)
     assert response.status_code == 400
     assert field in response.json()["details"], response.json()
+
+
+async def test_workspace_llm_and_voice_are_merge_patches(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
+    """Like an agent's, the workspace's `llm` and `voice` change only the keys given."""
+    first = {
+        "llm": {"provider": "openai", "model": "gpt-4o-mini", "temperature": 0.2},
+        "voice": {"tts_provider": "espeak", "speed": 1.1},
+    }
+    assert (await client.patch("/v1/workspace", headers=owner.headers, json=first)).is_success
+    second = {"llm": {"temperature": 0.7}, "voice": {"speed": None}}
+    patched = await client.patch("/v1/workspace", headers=owner.headers, json=second)
+    assert patched.status_code == 200, patched.text
+    llm, voice = patched.json()["llm"], patched.json()["voice"]
+    assert (llm["provider"], llm["model"], llm["temperature"]) == ("openai", "gpt-4o-mini", 0.7)
+    assert (voice["tts_provider"], voice["speed"]) == ("espeak", 1.0)  # null: the default again
+    refused = await client.patch(
+        "/v1/workspace", headers=owner.headers, json={"llm": {"temperature": -1}}
+    )
+    assert refused.status_code == 400
+    after = (await client.get("/v1/workspace", headers=owner.headers)).json()
+    assert after["llm"]["temperature"] == 0.7  # a refused patch changes nothing
 
 
 async def test_roles_on_workspace(

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,8 +15,9 @@ from frontdesk.agents.models import Agent, AgentLink
 from frontdesk.audit import service as audit_service
 from frontdesk.auth.context import AuthContext
 from frontdesk.crm import memory as memory_service
-from frontdesk.errors import NotFound, ValidationFailed
+from frontdesk.errors import NotFound
 from frontdesk.kit.pagination import Pagination, paginate
+from frontdesk.kit.patch import patched
 from frontdesk.kit.ssrf import validate_url_field
 from frontdesk.settings import get_settings
 from frontdesk.tenancy.scope import WorkspaceScope
@@ -48,7 +47,6 @@ _SIMPLE = (
 _EMPTIED_BY_NULL = {"custom_variables", "theme"}
 # The other columns that always hold a value: a null for them leaves them as they are.
 _REQUIRED = {f for f in _SIMPLE if not Agent.__table__.c[f].nullable} - _EMPTIED_BY_NULL
-SettingsModel = TypeVar("SettingsModel", bound=BaseModel)
 
 
 async def _links(session: AsyncSession, agent_id: uuid.UUID, kind: str) -> list[uuid.UUID]:
@@ -126,41 +124,6 @@ def _llm(given: schemas.AgentLLMInput, kept_key: str | None = None) -> dict[str,
     return llm
 
 
-def _merge_patch(current: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
-    """`current` with a JSON merge patch (RFC 7396) applied: a key set to null is removed, an
-    object is merged key by key, any other value replaces."""
-    merged = dict(current)
-    for key, value in patch.items():
-        if value is None:
-            merged.pop(key, None)
-        elif isinstance(value, dict):
-            below = merged.get(key)
-            merged[key] = _merge_patch(below if isinstance(below, dict) else {}, value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _patched(
-    model: type[SettingsModel],
-    field: str,
-    current: Mapping[str, Any] | None,
-    patch: schemas.SettingsPatch,
-) -> SettingsModel:
-    """The agent's `field` object with `patch` merged in, validated whole: a 400 names the key
-    (`llm.temperature`) when the merged object is invalid. A removed key takes its default."""
-    known = {k: v for k, v in (current or {}).items() if k in model.model_fields}
-    try:
-        return model.model_validate(_merge_patch(known, patch))
-    except ValidationError as exc:
-        details: dict[str, str] = {}
-        for error in exc.errors():
-            details.setdefault(".".join([field, *map(str, error["loc"])]), error["msg"])
-        raise ValidationFailed(
-            f"Invalid request: check {', '.join(sorted(details))}", details=details
-        ) from None
-
-
 def api_key_of(agent: Agent) -> str | None:
     encrypted = (agent.llm or {}).get("api_key_encrypted")
     return secret_box().decrypt(encrypted) if encrypted else None
@@ -225,14 +188,14 @@ def _apply(agent: Agent, data: schemas.AgentFields) -> None:
 def _apply_patches(agent: Agent, data: schemas.AgentUpdate) -> None:
     """Merge the update's nested objects into the agent's (a null object changes nothing)."""
     if data.llm is not None:
-        llm = _patched(schemas.AgentLLMInput, "llm", agent.llm, data.llm)
+        llm = patched(schemas.AgentLLMInput, "llm", agent.llm, data.llm)
         # A key given replaces the stored one, a null removes it; without either it stays.
         kept = None if "api_key" in data.llm else (agent.llm or {}).get("api_key_encrypted")
         agent.llm = _llm(llm, kept)
     if data.voice is not None:
-        agent.voice = _patched(schemas.VoiceDefaults, "voice", agent.voice, data.voice).model_dump()
+        agent.voice = patched(schemas.VoiceDefaults, "voice", agent.voice, data.voice).model_dump()
     if data.max_duration is not None:
-        agent.max_duration = _patched(
+        agent.max_duration = patched(
             schemas.MaxDuration, "max_duration", agent.max_duration, data.max_duration
         ).model_dump()
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, EmailStr, Field, StringConstraints, model_validator
@@ -132,12 +132,18 @@ class Workspace(Schema):
     updated_at: datetime
 
 
+_MERGED = (
+    "Merged into the workspace's current object (JSON merge patch): the keys given change, a key "
+    "set to null goes back to its default, the others stay; the result is validated as a whole."
+)
+
+
 class WorkspaceUpdate(Input):
     name: WorkspaceName | None = None
     timezone: TimeZone | None = None
     business_hours: BusinessHours | None = None
-    llm: LLMDefaults | None = None
-    voice: VoiceDefaults | None = None
+    llm: dict[str, Any] | None = Field(default=None, description=_MERGED)
+    voice: dict[str, Any] | None = Field(default=None, description=_MERGED)
     voice_providers: VoiceProvidersUpdate | None = None
     telephony: TelephonyUpdate | None = None
     concurrency: Annotated[int, Field(ge=1, le=10000)] | None = None

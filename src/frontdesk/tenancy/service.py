@@ -14,6 +14,7 @@ from frontdesk.auth.models import User
 from frontdesk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from frontdesk.kit.crypto import SecretBox, hash_token, new_token
 from frontdesk.kit.pagination import Pagination
+from frontdesk.kit.patch import patched
 from frontdesk.kit.ssrf import validate_url_field
 from frontdesk.settings import get_settings
 from frontdesk.tenancy import schemas
@@ -126,10 +127,15 @@ async def update_workspace(
         )
         changed.append("business_hours")
     if data.llm is not None:
-        workspace.llm = data.llm.model_dump(exclude_none=True)
+        llm = patched(schemas.LLMDefaults, "llm", workspace.llm, data.llm)
+        if llm.base_url and llm.base_url != (workspace.llm or {}).get("base_url"):
+            # Checked again, with the address resolved, on every connection (kit/ssrf.py).
+            validate_url_field(llm.base_url, "llm.base_url", get_settings().allow_private_urls)
+        workspace.llm = llm.model_dump(exclude_none=True)
         changed.append("llm")
     if data.voice is not None:
-        workspace.voice = data.voice.model_dump(exclude_none=True)
+        voice = patched(schemas.VoiceDefaults, "voice", workspace.voice, data.voice)
+        workspace.voice = voice.model_dump(exclude_none=True)
         changed.append("voice")
     if data.concurrency is not None:
         if workspace.parent_id is not None:
