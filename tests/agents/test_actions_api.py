@@ -116,3 +116,22 @@ async def test_crud_run_and_isolation(
     assert dry_run.json()["ok"] is True
     assert dry_run.json()["result"]["transfer_to"] == "+14155550100"  # nothing was transferred
     assert (await client.delete(url, headers=owner.headers)).status_code == 204
+
+
+def test_an_extract_info_tool_requires_its_value() -> None:
+    """The schema the model sees says the value is required (a call without it fails and is
+    reported back to the model)."""
+    from frontdesk.actions.models import Action
+    from frontdesk.actions.service import tool_parameters
+
+    action = Action(
+        name="save_email",
+        type="extract_info",
+        config={"identifier": "email", "kind": "text", "condition": "The customer's email"},
+    )
+    schema = tool_parameters(action)
+    assert schema["required"] == ["email"]
+    assert schema["properties"]["email"] == {
+        "type": "string",
+        "description": "The customer's email",
+    }

@@ -129,7 +129,11 @@ def tool_parameters(action: Action) -> dict[str, Any]:
         required = [v["key"] for v in config.get("variables", []) if v.get("required", True)]
         return {"type": "object", "properties": props, "required": required}
     if action.type == "extract_info":
-        return {"type": "object", "properties": {config["identifier"]: _value_schema(config)}}
+        return {
+            "type": "object",
+            "properties": {config["identifier"]: _value_schema(config)},
+            "required": [config["identifier"]],
+        }
     if action.type == "live_transfer" and config.get("phonebook_id"):
         return {
             "type": "object",
