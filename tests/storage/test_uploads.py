@@ -89,3 +89,36 @@ async def test_local_storage_keeps_the_bytes_in_the_row(
     assert (row.storage_key, row.content) == (None, HOURS)
     await ingest_worker.run_until_idle()
     assert "10am" in (await search(client, owner, kb["id"], "Saturday opening"))[0]["content"]
+
+
+async def test_deleting_a_subaccount_removes_its_files(
+    client: httpx.AsyncClient, owner: Account, worker: Worker, s3_settings: Bucket
+) -> None:
+    from frontdesk.storage.service import get_storage
+
+    created = await client.post(
+        "/v1/subaccounts", headers=owner.headers, json={"subaccount_name": "Client A"}
+    )
+    assert created.status_code == 201, created.text
+    child = created.json()["subaccount_id"]
+    as_parent = {**owner.headers, "Frontdesk-Workspace": child}
+    kb = await client.post("/v1/knowledge-bases", json={"name": "Help"}, headers=as_parent)
+    assert kb.status_code == 201, kb.text
+    sent = await client.post(
+        f"/v1/knowledge-bases/{kb.json()['id']}/sources",
+        headers=as_parent,
+        files={"file": ("a.txt", b"Alpha document text.", "text/plain")},
+    )
+    assert sent.status_code == 201, sent.text
+    await get_storage().put_bytes(f"recordings/{child}/no-contact/call.wav", b"RIFF")
+    mine = await upload(client, owner, (await make_kb(client, owner))["id"], "b.txt", b"Bravo.")
+    assert mine.status_code == 201
+    assert len(s3_settings.keys(f"uploads/{child}/")) == 1
+    assert s3_settings.keys(f"recordings/{child}/") == [f"recordings/{child}/no-contact/call.wav"]
+
+    deleted = await client.delete(f"/v1/subaccounts/{child}", headers=owner.headers)
+    assert deleted.status_code == 204, deleted.text
+    await worker.run_until_idle()
+    assert s3_settings.keys(f"uploads/{child}/") == []
+    assert s3_settings.keys(f"recordings/{child}/") == []
+    assert len(s3_settings.keys(f"uploads/{owner.workspace.id}/")) == 1  # the parent's stay

@@ -191,8 +191,15 @@ async def update(
 async def delete(
     session: AsyncSession, auth: AuthContext, scope: WorkspaceScope, subaccount_id: uuid.UUID
 ) -> None:
-    """Delete the subaccount and everything in it (rows cascade with the workspace)."""
+    """Delete the subaccount and everything in it: rows cascade with the workspace, its recordings
+    and uploaded documents are removed from storage by a job of the parent's, once committed."""
+    from frontdesk.calls.service import RECORDINGS
+    from frontdesk.knowledge.service import UPLOADS
+    from frontdesk.storage import service as storage_service
+
     child = await _child(session, scope, subaccount_id)
+    for folder in (RECORDINGS, UPLOADS):
+        await storage_service.delete_later(session, f"{folder}/{child.id}/", scope.workspace_id)
     await session.delete(child)
     await session.flush()
     await audit_service.record(
