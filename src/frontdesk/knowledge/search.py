@@ -33,7 +33,7 @@ from frontdesk.knowledge.service import embedder_of, model_key
 
 QUERY_CACHE_SIZE = 2048
 CONTEXT_CACHE_SIZE = 20_000
-CANDIDATE_CACHE_SIZE = 20_000
+CANDIDATE_CACHE_SIZE = 10_000  # indexed words of up to a few KB each
 
 
 @dataclass(frozen=True, slots=True)
