@@ -13,7 +13,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +34,9 @@ from frontdesk.knowledge.service import embedder_of, model_key
 QUERY_CACHE_SIZE = 2048
 CONTEXT_CACHE_SIZE = 20_000
 CANDIDATE_CACHE_SIZE = 10_000  # indexed words of up to a few KB each
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,24 +65,42 @@ class Hit:
         )
 
 
+class _Recent(Generic[K, V]):
+    """A bounded map that forgets the least recently used entry first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def get(self, key: K) -> V | None:
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+
 class _QueryVectors:
     """Recent query embeddings: an agent's customers ask the same things."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, str], npt.NDArray[np.float32]] = OrderedDict()
+        self._items: _Recent[tuple[str, str], npt.NDArray[np.float32]] = _Recent(size)
 
     async def get(self, kb: KnowledgeBase, query: str) -> npt.NDArray[np.float32]:
         key = (model_key(kb), query)
         found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-            return found
-        vector = (await embedder_of(kb).embed([query]))[0]
-        self._items[key] = vector
-        if len(self._items) > self.size:
-            self._items.popitem(last=False)
-        return vector
+        if found is None:
+            found = (await embedder_of(kb).embed([query]))[0]
+            self._items.put(key, found)
+        return found
 
 
 QUERY_VECTORS = _QueryVectors(QUERY_CACHE_SIZE)
@@ -101,31 +122,13 @@ async def search(
     if not kbs or not query.strip():
         return []
     kb_ids = [kb.id for kb in kbs]
-    versions = [(kb.id, kb.index_version) for kb in kbs]
-    # Bases embedded with one model share one query vector; it is computed (in a thread, or by
-    # a remote endpoint) while the keyword half runs.
+    # Bases embedded with one model share one query vector.
     groups: dict[str, list[KnowledgeBase]] = {}
     for kb in kbs:
         groups.setdefault(model_key(kb), []).append(kb)
-    embedding = (
-        {key: asyncio.ensure_future(QUERY_VECTORS.get(m[0], query)) for key, m in groups.items()}
-        if mode in ("hybrid", "vector")
-        else {}
-    )
-    try:
-        terms = text.query_terms(query)
-        df = await index.document_frequencies(session, versions, terms)
-        chunks = sum(kb.chunk_total for kb in kbs)
-        keyword_ids: list[uuid.UUID] = []
-        if mode in ("hybrid", "keyword"):
-            keyword_ids = await index.keyword_candidates(session, kb_ids, terms, df)
-        cosine: dict[uuid.UUID, float] = {}
-        vectors = await _vector_half(session, groups, embedding, cosine, required=mode == "vector")
-    finally:
-        for task in embedding.values():
-            task.cancel()
-            if task.done() and not task.cancelled():
-                task.exception()  # seen, so not reported as lost
+    terms = text.query_terms(query)
+    df, keyword_ids, cosine, vectors = await _halves(session, kbs, groups, query, terms, mode)
+    chunks = sum(kb.chunk_total for kb in kbs)
     stats = scoring.CorpusStats(
         chunks=max(chunks, 1),
         mean_length=sum(kb.token_total for kb in kbs) / max(chunks, 1),
@@ -157,6 +160,38 @@ async def search(
         for i in ranked
         if rows[i].id in shown
     ]
+
+
+async def _halves(
+    session: AsyncSession,
+    kbs: list[KnowledgeBase],
+    groups: dict[str, list[KnowledgeBase]],
+    query: str,
+    terms: list[str],
+    mode: str,
+) -> tuple[dict[str, int], list[uuid.UUID], dict[uuid.UUID, float], Vectors]:
+    """The words' document frequencies, the keyword candidates, the vector candidates with their
+    cosines, and each model's query vector. The query is embedded (in a thread, or by a remote
+    endpoint) while the keyword half runs."""
+    embedding = (
+        {key: asyncio.ensure_future(QUERY_VECTORS.get(m[0], query)) for key, m in groups.items()}
+        if mode in ("hybrid", "vector")
+        else {}
+    )
+    try:
+        versions = [(kb.id, kb.index_version) for kb in kbs]
+        df = await index.document_frequencies(session, versions, terms)
+        keyword_ids: list[uuid.UUID] = []
+        if mode in ("hybrid", "keyword"):
+            keyword_ids = await index.keyword_candidates(session, [kb.id for kb in kbs], terms, df)
+        cosine: dict[uuid.UUID, float] = {}
+        vectors = await _vector_half(session, groups, embedding, cosine, required=mode == "vector")
+    finally:
+        for task in embedding.values():
+            task.cancel()
+            if task.done() and not task.cancelled():
+                task.exception()  # seen, so not reported as lost
+    return df, keyword_ids, cosine, vectors
 
 
 async def _vector_half(
@@ -192,30 +227,9 @@ class _Candidate:
     context_hash: str | None
 
 
-class _CandidateRows:
-    """What scoring reads of recent candidates, by chunk id. A chunk row is never changed, only
-    deleted (and a deleted chunk stops being a candidate at once), so entries stay true."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[uuid.UUID, _Candidate] = OrderedDict()
-
-    def clear(self) -> None:
-        self._items.clear()
-
-    def get(self, chunk_id: uuid.UUID) -> _Candidate | None:
-        found = self._items.get(chunk_id)
-        if found is not None:
-            self._items.move_to_end(chunk_id)
-        return found
-
-    def put(self, candidate: _Candidate) -> None:
-        self._items[candidate.id] = candidate
-        if len(self._items) > self.size:
-            self._items.popitem(last=False)
-
-
-CANDIDATE_ROWS = _CandidateRows(CANDIDATE_CACHE_SIZE)
+# What scoring reads of recent candidates, by chunk id. A chunk row is never changed, only deleted
+# (and a deleted chunk stops being a candidate at once), so entries stay true.
+CANDIDATE_ROWS: _Recent[uuid.UUID, _Candidate] = _Recent(CANDIDATE_CACHE_SIZE)
 
 
 async def _candidates(
@@ -242,7 +256,7 @@ async def _candidates(
         )
         for row in rows.all():
             candidate = _Candidate(row[0], row[1], row[2] or "", row[3])
-            CANDIDATE_ROWS.put(candidate)
+            CANDIDATE_ROWS.put(candidate.id, candidate)
             found[candidate.id] = candidate
     # By primary key only (a base filter in SQL makes SQLite scan the whole base); the
     # candidates came from the bases' own indexes, this keeps it so.
@@ -314,29 +328,11 @@ def _hit(candidate: _Candidate, row: Any, score: float, cosine: float, keyword: 
     )
 
 
-class _ContextVectors:
-    """Embeddings of context lines (a source's name and heading), by workspace, model and text
-    hash: a base has few of them and every search reads some."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[uuid.UUID, str, str], npt.NDArray[np.float32]] = (
-            OrderedDict()
-        )
-
-    def get(self, key: tuple[uuid.UUID, str, str]) -> npt.NDArray[np.float32] | None:
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
-
-    def put(self, key: tuple[uuid.UUID, str, str], vector: npt.NDArray[np.float32]) -> None:
-        self._items[key] = vector
-        if len(self._items) > self.size:
-            self._items.popitem(last=False)
-
-
-CONTEXT_VECTORS = _ContextVectors(CONTEXT_CACHE_SIZE)
+# Embeddings of context lines (a source's name and heading), by workspace, model and text hash: a
+# base has few of them and every search reads some.
+CONTEXT_VECTORS: _Recent[tuple[uuid.UUID, str, str], npt.NDArray[np.float32]] = _Recent(
+    CONTEXT_CACHE_SIZE
+)
 
 
 async def _context_cosines(
