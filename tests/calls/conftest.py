@@ -6,6 +6,7 @@ import asyncio
 import json
 import re
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.agents.models import Agent
+from frontdesk.calls import service as call_service
+from frontdesk.calls.models import Call
 from frontdesk.telephony import twilio
+from frontdesk.tenancy.scope import system_scope
 from tests.fakes.twilio_caller import TwilioCaller
 from tests.fixtures.databases import create_database, drop_database
 from tests.fixtures.receiver import Receiver
@@ -144,3 +150,24 @@ async def voice_server(tmp_root: Path) -> AsyncIterator[VoiceServer]:
 def received_json(receiver: Receiver) -> Iterator[dict[str, Any]]:
     for item in receiver.received:
         yield json.loads(item.body)
+
+
+async def open_inbound_call(
+    session: AsyncSession, agent_id: uuid.UUID, phone: str | None = "+14155550142"
+) -> Call:
+    """An inbound Twilio call to the agent, open and committed, as the voice webhook makes it."""
+    agent = await session.get_one(Agent, agent_id)
+    scope = system_scope(agent.workspace_id)
+    contact = await call_service.contact_for_phone(session, scope, phone)
+    call = await call_service.open_call(
+        session,
+        scope,
+        agent,
+        direction="inbound",
+        provider="twilio",
+        contact=contact,
+        phone_from=phone,
+        phone_to="+14155550199",
+    )
+    await session.commit()
+    return call

@@ -23,9 +23,8 @@ from frontdesk.calls.models import Call
 from frontdesk.events.models import Event
 from frontdesk.jobs.worker import Worker
 from frontdesk.tenancy.roles import Role
-from frontdesk.tenancy.scope import system_scope
 from frontdesk.voice.session import VoiceSession
-from tests.calls.conftest import SCRIPT
+from tests.calls.conftest import SCRIPT, open_inbound_call
 from tests.fixtures.factories import Account, make_account
 from tests.jobs.conftest import clock, worker
 from tests.voice.helpers import MemoryTransport, play, quiet, speech
@@ -51,23 +50,7 @@ async def _agent(client: httpx.AsyncClient, account: Account, **fields: Any) -> 
 async def _open(
     session: AsyncSession, agent: dict[str, Any], phone: str | None = "+14155550142"
 ) -> uuid.UUID:
-    from frontdesk.agents.models import Agent
-
-    row = await session.get_one(Agent, uuid.UUID(agent["id"]))
-    scope = system_scope(row.workspace_id)
-    contact = await call_service.contact_for_phone(session, scope, phone)
-    call = await call_service.open_call(
-        session,
-        scope,
-        row,
-        direction="inbound",
-        provider="twilio",
-        contact=contact,
-        phone_from=phone,
-        phone_to="+14155550199",
-    )
-    await session.commit()
-    return call.id
+    return (await open_inbound_call(session, uuid.UUID(agent["id"]), phone)).id
 
 
 async def _run_call(

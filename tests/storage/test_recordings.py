@@ -17,9 +17,8 @@ from frontdesk.calls import live
 from frontdesk.calls import service as call_service
 from frontdesk.calls.models import Call
 from frontdesk.jobs.worker import Worker
-from frontdesk.tenancy.scope import system_scope
 from frontdesk.voice.session import VoiceSession
-from tests.calls.conftest import SCRIPT
+from tests.calls.conftest import SCRIPT, open_inbound_call
 from tests.fixtures.factories import Account
 from tests.jobs.conftest import worker
 from tests.storage.conftest import Bucket
@@ -50,19 +49,7 @@ async def _recorded_call(
     )
     assert created.status_code == 201, created.text
     agent = await session.get_one(Agent, uuid.UUID(created.json()["id"]))
-    scope = system_scope(agent.workspace_id)
-    contact = await call_service.contact_for_phone(session, scope, phone)
-    call = await call_service.open_call(
-        session,
-        scope,
-        agent,
-        direction="inbound",
-        provider="twilio",
-        contact=contact,
-        phone_from=phone,
-        phone_to="+14155550199",
-    )
-    await session.commit()
+    call = await open_inbound_call(session, agent.id, phone)
     transport = MemoryTransport(8000)
 
     async def feed(voice: VoiceSession) -> None:
