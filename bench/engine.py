@@ -68,13 +68,20 @@ async def _attach_synthetic_kb(
 
 
 async def _turns(
-    url: str, turns: int, concurrency: int, kb: tuple[str, int] | None = None
+    url: str,
+    turns: int,
+    concurrency: int,
+    kb: tuple[str, int] | None = None,
+    distinct: int | None = None,
 ) -> tuple[list[float], float, list[float]]:
+    """`turns` turns over `concurrency` conversations; with `distinct`, only that many different
+    questions are asked (in order, then again)."""
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
         headers, agent = await _setup(http, "scripted")
         questions = [f"question {n}" for n in range(turns)]
         if kb is not None:
             questions = await _attach_synthetic_kb(http, headers, agent, *kb)
+        questions = questions[:distinct] if distinct else questions
         conversations = [await _conversation(http, headers, agent) for _ in range(concurrency)]
         latencies: list[float] = []
         engine_ms: list[float] = []
@@ -204,6 +211,18 @@ def main() -> None:
                     "(query embedded by the local model, hybrid search, passages in the prompt)",
                     f"{statistics.median(engine_kb):.1f}",
                     f"{_p99(engine_kb):.1f}",
+                ]
+            )
+            # The same questions twice: the second time the process remembers their embeddings
+            # (and the words' counts and candidates), as for a customer's frequent questions.
+            _, _, again = asyncio.run(
+                _turns(base, 2 * args.turns, 1, (url, args.kb_chunks), distinct=args.turns)
+            )
+            rows.append(
+                [
+                    "the same questions again (embeddings, word counts, candidates remembered)",
+                    f"{statistics.median(again[args.turns :]):.1f}",
+                    f"{_p99(again[args.turns :]):.1f}",
                 ]
             )
             if args.engine_only:

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.common import database, machine, table
 from frontdesk.db.engine import create_engine, create_sessionmaker
 from frontdesk.db.migrate import upgrade
+from frontdesk.kit import native
 from frontdesk.knowledge import index, search
 from frontdesk.knowledge import text as knowledge_text
 from frontdesk.knowledge.models import (
@@ -221,6 +222,7 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
+    native.limit_blas_threads()  # as in the server and worker processes
     print(f"machine: {machine()}")
     rows = []
     for kind in args.databases.split(","):

@@ -39,6 +39,7 @@ from frontdesk.events.live import create_broker
 from frontdesk.health.api import router as health_router
 from frontdesk.jobs import wakeup
 from frontdesk.jobs.runtime import Background, outbound_http
+from frontdesk.kit import native
 from frontdesk.kit.http import HTTPEdgeMiddleware
 from frontdesk.kit.ratelimit import RateLimiter
 from frontdesk.knowledge import retriever as knowledge_retriever  # noqa: F401 (registers it)
@@ -101,6 +102,7 @@ ROUTERS = (
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    native.limit_blas_threads()
     engine = create_engine(settings)
 
     @asynccontextmanager

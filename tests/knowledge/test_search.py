@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frontdesk.jobs.worker import Worker
-from frontdesk.knowledge import index
+from frontdesk.knowledge import index, scoring
 from frontdesk.knowledge.models import KnowledgeBase
 from tests.fixtures.factories import Account
 from tests.fixtures.server import free_port
@@ -201,3 +201,17 @@ async def test_word_frequencies_follow_the_base_as_it_changes(
     assert await frequencies() == {"paypal": 1}
     results = await search(client, owner, kb["id"], "paypal refund", mode="keyword", limit=5)
     assert [r["metadata"]["source"] for r in results] == ["Payments"]
+
+
+def test_bm25_counts_each_query_word_once_and_rewards_repeats() -> None:
+    stats = scoring.CorpusStats(chunks=10, mean_length=4.0, df={"refund": 2, "ship": 5})
+    once = scoring.term_counts("refund polici ship day")
+    twice = scoring.term_counts("refund refund polici day")
+    neither = scoring.term_counts("open hour weekend day")
+    scores = scoring.bm25(stats, ["refund", "refund", "ship"], [once, twice, neither])
+    expected_once = stats.idf("refund") * 2.2 / (1 + 1.2) + stats.idf("ship") * 2.2 / (1 + 1.2)
+    assert scores[0] == pytest.approx(expected_once)
+    assert scores[1] > stats.idf("refund") * 2.2 / (1 + 1.2)  # a repeat adds, less than double
+    assert scores[1] < 2 * stats.idf("refund") * 2.2 / (1 + 1.2)
+    assert scores[2] == 0.0
+    assert scoring.term_counts("") == ({}, 0)

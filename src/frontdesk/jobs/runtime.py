@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 import frontdesk.tasks  # noqa: F401  (registers handlers and schedules)
 from frontdesk.jobs import scheduler, wakeup
 from frontdesk.jobs.worker import Worker
-from frontdesk.kit import ssrf
+from frontdesk.kit import native, ssrf
 from frontdesk.settings import Settings
 
 log = structlog.get_logger("frontdesk.jobs")
@@ -72,6 +72,7 @@ async def run_worker(settings: Settings) -> None:
     from frontdesk.events.live import create_broker
     from frontdesk.storage.service import close_storage
 
+    native.limit_blas_threads()
     engine = create_engine(settings)
     broker = create_broker(settings.redis_url)
     http = outbound_http(settings.allow_private_urls)

@@ -300,13 +300,12 @@ async def cosines(
         )
         return {row[0]: 1.0 - float(row[1]) for row in rows.all()}
     out: dict[uuid.UUID, float] = {}
-    wanted = set(chunk_ids)
     for kb_id, version in kbs:
         matrix = await VECTORS.get(session, kb_id, version, dims)
-        for chunk_id in wanted:
-            row = matrix.position.get(chunk_id)
-            if row is not None:
-                out[chunk_id] = float(matrix.vectors[row] @ query)
+        held = {c: matrix.position[c] for c in chunk_ids if c in matrix.position}
+        if held:
+            scores = matrix.vectors[list(held.values())] @ query
+            out.update(zip(held, scores.tolist(), strict=True))
     return out
 
 

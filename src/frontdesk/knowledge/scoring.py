@@ -16,6 +16,7 @@ relevant than not" whichever mode is used.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -56,18 +57,34 @@ class CorpusStats:
         return sum(self.idf(t) for t in terms if self.df.get(t)) or 1.0
 
 
-def bm25(stats: CorpusStats, terms: Sequence[str], indexed: str) -> float:
-    """The BM25 score of a chunk, given its indexed words (space separated)."""
-    if not indexed or not terms:
-        return 0.0
+def term_counts(indexed: str) -> tuple[dict[str, int], int]:
+    """A chunk's indexed words (space separated) as {word: times}, and how many there are."""
     words = indexed.split()
-    length_norm = K1 * (1 - B + B * len(words) / max(stats.mean_length, 1.0))
-    score = 0.0
-    for term in dict.fromkeys(terms):
-        tf = words.count(term)
-        if tf:
-            score += stats.idf(term) * tf * (K1 + 1) / (tf + length_norm)
-    return score
+    counts: dict[str, int] = {}
+    for word in words:
+        key = sys.intern(word)  # the same few thousand words recur in every chunk
+        counts[key] = counts.get(key, 0) + 1
+    return counts, len(words)
+
+
+def bm25(
+    stats: CorpusStats, terms: Sequence[str], chunks: Sequence[tuple[Mapping[str, int], int]]
+) -> Array:
+    """The BM25 score of each chunk, given as its `term_counts`."""
+    weights = [(t, stats.idf(t)) for t in dict.fromkeys(terms)]
+    out = np.zeros(len(chunks), dtype=np.float64)
+    if not weights:
+        return out
+    scale = K1 * B / max(stats.mean_length, 1.0)
+    base = K1 * (1 - B)
+    for i, (counts, length) in enumerate(chunks):
+        score = 0.0
+        for term, idf in weights:
+            tf = counts.get(term)
+            if tf:
+                score += idf * tf * (K1 + 1) / (tf + base + scale * length)
+        out[i] = score
+    return out
 
 
 def _calibrated(raw: Array, calibration: tuple[float, float]) -> Array:

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import ServiceUnavailable
@@ -141,7 +141,7 @@ async def search(
     best = stats.best_possible(terms)
     cos = np.array([cosine.get(r.id, 0.0) for r in rows], dtype=np.float64)
     ctx = np.array([context.get(r.context_hash or "", 0.0) for r in rows], dtype=np.float64)
-    kw = np.array([scoring.bm25(stats, terms, r.words) / best for r in rows], dtype=np.float64)
+    kw = scoring.bm25(stats, terms, [(r.counts, r.length) for r in rows]) / best
     if mode == "keyword":
         scores, keep = scoring.keyword_scores(kw), kw > 0
     elif mode == "vector":
@@ -223,7 +223,8 @@ async def _vector_half(
 class _Candidate:
     id: uuid.UUID
     knowledge_base_id: uuid.UUID
-    words: str
+    counts: dict[str, int]  # its indexed words, counted
+    length: int
     context_hash: str | None
 
 
@@ -232,11 +233,20 @@ class _Candidate:
 CANDIDATE_ROWS: _Recent[uuid.UUID, _Candidate] = _Recent(CANDIDATE_CACHE_SIZE)
 
 
+# Built once: constructing an IN of a few hundred ids costs more than running it.
+_CANDIDATE_ROWS = select(
+    KnowledgeChunk.id,
+    KnowledgeChunk.knowledge_base_id,
+    KnowledgeChunk.search_text,
+    KnowledgeChunk.context_hash,
+).where(KnowledgeChunk.id.in_(bindparam("ids", expanding=True)))
+
+
 async def _candidates(
     session: AsyncSession, ids: list[uuid.UUID], kb_ids: list[uuid.UUID]
 ) -> list[_Candidate]:
-    """What scoring needs of each candidate: its base, its indexed words, its context line's
-    hash."""
+    """What scoring needs of each candidate: its base, its indexed words (counted), its context
+    line's hash."""
     found: dict[uuid.UUID, _Candidate] = {}
     missing: list[uuid.UUID] = []
     for chunk_id in ids:
@@ -246,16 +256,10 @@ async def _candidates(
         else:
             found[chunk_id] = known
     if missing:
-        rows = await session.execute(
-            select(
-                KnowledgeChunk.id,
-                KnowledgeChunk.knowledge_base_id,
-                KnowledgeChunk.search_text,
-                KnowledgeChunk.context_hash,
-            ).where(KnowledgeChunk.id.in_(missing))
-        )
+        rows = await session.execute(_CANDIDATE_ROWS, {"ids": missing})
         for row in rows.all():
-            candidate = _Candidate(row[0], row[1], row[2] or "", row[3])
+            counts, length = scoring.term_counts(row[2] or "")
+            candidate = _Candidate(row[0], row[1], counts, length, row[3])
             CANDIDATE_ROWS.put(candidate.id, candidate)
             found[candidate.id] = candidate
     # By primary key only (a base filter in SQL makes SQLite scan the whole base); the
