@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 import pytest
@@ -215,3 +216,32 @@ def test_bm25_counts_each_query_word_once_and_rewards_repeats() -> None:
     assert scores[1] < 2 * stats.idf("refund") * 2.2 / (1 + 1.2)
     assert scores[2] == 0.0
     assert scoring.term_counts("") == ({}, 0)
+
+
+def test_each_half_proposes_ten_candidates_per_result_from_40_to_100() -> None:
+    assert [index.candidates_for(n) for n in (1, 4, 5, 7, 10, 50)] == [40, 40, 50, 70, 100, 100]
+
+
+async def test_a_small_limit_asks_each_half_for_fewer_candidates(
+    client: httpx.AsyncClient,
+    owner: Account,
+    help_centre: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[tuple[str, int]] = []
+    keyword, vector = index.keyword_candidates, index.vector_candidates
+
+    async def keyword_spy(*args: Any) -> Any:
+        asked.append(("keyword", args[-1]))
+        return await keyword(*args)
+
+    async def vector_spy(*args: Any) -> Any:
+        asked.append(("vector", args[-1]))
+        return await vector(*args)
+
+    monkeypatch.setattr(index, "keyword_candidates", keyword_spy)
+    monkeypatch.setattr(index, "vector_candidates", vector_spy)
+    few = await search(client, owner, help_centre, "How do refunds work?", limit=3)
+    many = await search(client, owner, help_centre, "How do refunds work?", limit=10)
+    assert asked == [("keyword", 40), ("vector", 40), ("keyword", 100), ("vector", 100)]
+    assert [r["chunk_id"] for r in few] == [r["chunk_id"] for r in many][:3]

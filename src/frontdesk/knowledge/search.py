@@ -98,7 +98,7 @@ class _QueryVectors:
         key = (model_key(kb), query)
         found = self._items.get(key)
         if found is None:
-            found = (await embedder_of(kb).embed([query]))[0]
+            found = await embedder_of(kb).embed_query(query)
             self._items.put(key, found)
         return found
 
@@ -127,7 +127,9 @@ async def search(
     for kb in kbs:
         groups.setdefault(model_key(kb), []).append(kb)
     terms = text.query_terms(query)
-    df, keyword_ids, cosine, vectors = await _halves(session, kbs, groups, query, terms, mode)
+    df, keyword_ids, cosine, vectors = await _halves(
+        session, kbs, groups, query, terms, mode, index.candidates_for(limit)
+    )
     chunks = sum(kb.chunk_total for kb in kbs)
     stats = scoring.CorpusStats(
         chunks=max(chunks, 1),
@@ -169,6 +171,7 @@ async def _halves(
     query: str,
     terms: list[str],
     mode: str,
+    per_half: int,
 ) -> tuple[dict[str, int], list[uuid.UUID], dict[uuid.UUID, float], Vectors]:
     """The words' document frequencies, the keyword candidates, the vector candidates with their
     cosines, and each model's query vector. The query is embedded (in a thread, or by a remote
@@ -183,9 +186,13 @@ async def _halves(
         df = await index.document_frequencies(session, versions, terms)
         keyword_ids: list[uuid.UUID] = []
         if mode in ("hybrid", "keyword"):
-            keyword_ids = await index.keyword_candidates(session, [kb.id for kb in kbs], terms, df)
+            keyword_ids = await index.keyword_candidates(
+                session, [kb.id for kb in kbs], terms, df, per_half
+            )
         cosine: dict[uuid.UUID, float] = {}
-        vectors = await _vector_half(session, groups, embedding, cosine, required=mode == "vector")
+        vectors = await _vector_half(
+            session, groups, embedding, cosine, per_half, required=mode == "vector"
+        )
     finally:
         for task in embedding.values():
             task.cancel()
@@ -199,6 +206,7 @@ async def _vector_half(
     groups: dict[str, list[KnowledgeBase]],
     embedding: Mapping[str, asyncio.Future[npt.NDArray[np.float32]]],
     cosine: dict[uuid.UUID, float],
+    per_half: int,
     required: bool,
 ) -> Vectors:
     """Nearest chunks of each model's bases into `cosine`; the query vector of each model."""
@@ -213,7 +221,7 @@ async def _vector_half(
         vectors[key] = vector
         cosine.update(
             await index.vector_candidates(
-                session, [(kb.id, kb.index_version) for kb in groups[key]], vector
+                session, [(kb.id, kb.index_version) for kb in groups[key]], vector, per_half
             )
         )
     return vectors
