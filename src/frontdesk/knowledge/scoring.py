@@ -110,3 +110,19 @@ def hybrid_raw(cosine: Array, context: Array, keyword: Array) -> Array:
 
 def hybrid_scores(cosine: Array, context: Array, keyword: Array) -> Array:
     return _calibrated(hybrid_raw(cosine, context, keyword), HYBRID_CALIBRATION)
+
+
+def mode_scores(
+    mode: str, cosine: Array, context: Array, keyword: Array, *, have_vectors: bool
+) -> tuple[Array, npt.NDArray[np.bool_]]:
+    """Each candidate's calibrated score in `mode`, and which candidates the mode may return
+    (keyword search only those holding a query word). Hybrid without a query vector (the
+    embedding endpoint failed) scores by keywords alone."""
+    if mode == "keyword":
+        return keyword_scores(keyword), keyword > 0
+    everyone = np.ones(len(cosine), dtype=bool)
+    if mode == "vector":
+        return vector_scores(cosine), everyone
+    if not have_vectors:
+        return keyword_scores(keyword), everyone
+    return hybrid_scores(cosine, context, keyword), everyone

@@ -144,13 +144,7 @@ async def search(
     cos = np.array([cosine.get(r.id, 0.0) for r in rows], dtype=np.float64)
     ctx = np.array([context.get(r.context_hash or "", 0.0) for r in rows], dtype=np.float64)
     kw = scoring.bm25(stats, terms, [(r.counts, r.length) for r in rows]) / best
-    if mode == "keyword":
-        scores, keep = scoring.keyword_scores(kw), kw > 0
-    elif mode == "vector":
-        scores, keep = scoring.vector_scores(cos), np.ones(len(rows), dtype=bool)
-    else:
-        scores = scoring.hybrid_scores(cos, ctx, kw) if vectors else scoring.keyword_scores(kw)
-        keep = np.ones(len(rows), dtype=bool)
+    scores, keep = scoring.mode_scores(mode, cos, ctx, kw, have_vectors=bool(vectors))
     floor = 0.0 if threshold is None else threshold
     ranked = sorted(
         (i for i in range(len(rows)) if keep[i] and scores[i] >= floor),
