@@ -1,6 +1,8 @@
 """Authenticated read throughput: `GET /v1/auth/me` with an API key (authentication, rate limit,
-one indexed read) on one `frontdesk serve` process, SQLite and PostgreSQL, against a bare
+one indexed read) on one `frontdesk api` process, SQLite and PostgreSQL, against a bare
 Starlette endpoint returning constant JSON, all measured with wrk on loopback in the same run.
+Two more references (bench/bare_app.py) show where the budget goes: the constant from a bare
+FastAPI route, and the bare Starlette endpoint making the API-key read itself.
 
     .venv/bin/python bench/auth_me.py [--duration 10] [--rounds 3] [--connections 32]
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+import time
 
 import httpx
 
@@ -26,6 +29,29 @@ def _prepare(url: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
+def _uvicorn(target: str, port: int) -> list[str]:
+    return [
+        str(BIN / "uvicorn"),
+        target,
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+
+
+def _wait(url: str, headers: dict[str, str]) -> None:
+    for _ in range(200):
+        try:
+            if httpx.get(url, headers=headers, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=10)
@@ -38,26 +64,24 @@ def main() -> None:
         "FRONTDESK_LOG_LEVEL": "warning",
         "FRONTDESK_ENV": "production",
     }
-    bare_port = free_port()
-    bare = [
-        str(BIN / "uvicorn"),
-        "bench.bare_app:app",
-        "--port",
-        str(bare_port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
+
+    def measure(name: str, url: str, headers: dict[str, str]) -> None:
+        results.setdefault(name, []).append(run_wrk(url, headers, args.duration, args.connections))
+
     with (
         tempfile.TemporaryDirectory() as tmp,
         database("sqlite") as sqlite_url,
         database("postgresql") as pg_url,
     ):
-        targets = {}
-        for name, db in (("frontdesk, SQLite", sqlite_url), ("frontdesk, PostgreSQL", pg_url)):
-            targets[name] = (db, free_port())
-        with process(bare, {}, f"http://127.0.0.1:{bare_port}/v1/auth/me"):
-            for name, (db, port) in targets.items():
+        bare_port, fastapi_port, read_port = free_port(), free_port(), free_port()
+        bare = f"http://127.0.0.1:{bare_port}/v1/auth/me"
+        fastapi = f"http://127.0.0.1:{fastapi_port}/v1/auth/me"
+        with (
+            process(_uvicorn("bench.bare_app:app", bare_port), {}, bare),
+            process(_uvicorn("bench.bare_app:fastapi_app", fastapi_port), {}, fastapi),
+        ):
+            for name, db in (("frontdesk, SQLite", sqlite_url), ("frontdesk, PostgreSQL", pg_url)):
+                port = free_port()
                 server = [str(BIN / "frontdesk"), "api", "--port", str(port)]
                 server_env = {
                     **env,
@@ -68,19 +92,27 @@ def main() -> None:
                     url = f"http://127.0.0.1:{port}"
                     headers = _prepare(url)
                     run_wrk(f"{url}/v1/auth/me", headers, 2, args.connections)  # warm-up
-                    run_wrk(f"http://127.0.0.1:{bare_port}/v1/auth/me", {}, 2, args.connections)
+                    run_wrk(bare, {}, 2, args.connections)
                     for _ in range(args.rounds):
-                        results.setdefault(name, []).append(
-                            run_wrk(f"{url}/v1/auth/me", headers, args.duration, args.connections)
-                        )
-                        results.setdefault("bare Starlette", []).append(
-                            run_wrk(
-                                f"http://127.0.0.1:{bare_port}/v1/auth/me",
-                                {},
-                                args.duration,
-                                args.connections,
+                        measure(name, f"{url}/v1/auth/me", headers)
+                        measure("bare Starlette", bare, {})
+                        measure("bare FastAPI route (dependency, response model)", fastapi, {})
+                if db == pg_url:
+                    # The read alone, on the database and key the PostgreSQL run just used.
+                    reader = f"http://127.0.0.1:{read_port}/v1/auth/me"
+                    with process(
+                        _uvicorn("bench.bare_app:read_app", read_port),
+                        {"BENCH_DATABASE_URL": db},
+                        None,
+                    ):
+                        _wait(reader, headers)
+                        run_wrk(reader, headers, 2, args.connections)
+                        for _ in range(args.rounds):
+                            measure(
+                                "bare Starlette + the API-key read (SQLAlchemy, asyncpg)",
+                                reader,
+                                headers,
                             )
-                        )
     bare_rps = median([r[0] for r in results["bare Starlette"]])
     rows = []
     for name, runs in results.items():

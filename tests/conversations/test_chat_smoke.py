@@ -49,6 +49,8 @@ async def test_chat_with_scripted_agent(client: httpx.AsyncClient, owner: Accoun
     assert meta["model"] == "scripted"
     assert meta["tokens_used"] > 0
     assert meta["unknown_variables"] == ["contact_name", "unknown"]
+    # The model's own first token comes after the engine's work: part of the turn's first token.
+    assert 0 <= meta["model_first_token_ms"] <= meta["first_token_ms"] <= meta["latency_ms"]
 
     async with client.stream(
         "POST",

@@ -7,10 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from frontdesk.jobs.worker import Worker
 from frontdesk.knowledge import index, scoring
+from frontdesk.knowledge import search as search_module
 from frontdesk.knowledge.models import KnowledgeBase
 from tests.fixtures.factories import Account
 from tests.fixtures.server import free_port
@@ -184,7 +186,7 @@ async def test_word_frequencies_follow_the_base_as_it_changes(
         async with sessionmaker() as session:
             base = await session.get_one(KnowledgeBase, uuid.UUID(kb["id"]))
             return await index.document_frequencies(
-                session, [(base.id, base.index_version)], ["paypal", "refund"]
+                session, [(base.id, base.index_version, base.chunk_total)], ["paypal", "refund"]
             )
 
     await add_text(client, owner, kb["id"], "Payments", "We take PayPal and cards.")
@@ -204,18 +206,79 @@ async def test_word_frequencies_follow_the_base_as_it_changes(
     assert [r["metadata"]["source"] for r in results] == ["Payments"]
 
 
+async def test_a_search_reads_what_it_scores_in_the_statements_that_find_it(
+    client: httpx.AsyncClient,
+    owner: Account,
+    help_centre: str,
+    connection: AsyncConnection,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A small base's words are read whole once; then a keyword search reads its candidates in
+    the statement that ranks them (no statement for word counts, none for candidate rows), and
+    on PostgreSQL a vector search reads them in the index scan."""
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    monkeypatch.setattr(search_module, "CANDIDATE_ROWS", search_module._Recent(1000))
+    index.FREQUENCIES.clear()
+    await search(client, owner, help_centre, "refund policy", mode="keyword")
+    event.listen(connection.sync_connection, "before_cursor_execute", record)
+    try:
+        monkeypatch.setattr(search_module, "CANDIDATE_ROWS", search_module._Recent(1000))
+        first = await search(client, owner, help_centre, "delivery to Canada", mode="keyword")
+        keyword = list(statements)
+        statements.clear()
+        monkeypatch.setattr(search_module, "CANDIDATE_ROWS", search_module._Recent(1000))
+        await search(client, owner, help_centre, "delivery to Canada", mode="vector")
+        vector = list(statements)
+    finally:
+        event.remove(connection.sync_connection, "before_cursor_execute", record)
+    assert first
+    assert first[0]["metadata"]["source"] == "International delivery"
+    assert not [s for s in keyword if "knowledge_terms" in s]
+    assert len([s for s in keyword if "search_text" in s]) == 1  # the ranking statement itself
+    if connection.dialect.name == "postgresql":
+        assert len([s for s in vector if "search_text" in s]) == 1  # the index scan itself
+
+
+def test_word_counts_are_remembered_whole_for_a_base_and_bounded_in_all() -> None:
+    frequencies = index._Frequencies(words=5, vocabulary=3)
+    a, b = uuid.uuid4(), uuid.uuid4()
+    frequencies.remember((a, 1), {"refund": 2, "ship": 1}, whole=True)
+    whole = frequencies.known((a, 1), ["refund", "parcel"])
+    assert whole is not None
+    assert whole.whole  # "parcel" is in no chunk of the base, without asking
+    assert whole.df == {"refund": 2, "ship": 1}
+    frequencies.remember((b, 7), {"open": 4}, whole=False)
+    frequencies.remember((b, 7), {"hour": 0}, whole=False)
+    asked = frequencies.known((b, 7), ["open", "hour", "week"])
+    assert asked is not None
+    assert not asked.whole
+    assert asked.df == {"open": 4, "hour": 0}  # "week" was never asked: unknown
+    frequencies.remember((b, 7), {"a": 1, "b": 1}, whole=False)  # over the base's vocabulary
+    assert frequencies.known((b, 7), ["open", "a"]).df == {"a": 1}  # type: ignore[union-attr]
+    frequencies.remember((a, 2), {"refund": 3}, whole=True)  # the base moved on
+    assert frequencies.known((a, 1), ["refund"]) is None
+    frequencies.remember((uuid.uuid4(), 1), {"x": 1, "y": 1, "z": 1}, whole=True)
+    assert frequencies.known((b, 7), ["a"]) is None  # least recently used, over five in all
+
+
 def test_bm25_counts_each_query_word_once_and_rewards_repeats() -> None:
     stats = scoring.CorpusStats(chunks=10, mean_length=4.0, df={"refund": 2, "ship": 5})
-    once = scoring.term_counts("refund polici ship day")
-    twice = scoring.term_counts("refund refund polici day")
-    neither = scoring.term_counts("open hour weekend day")
-    scores = scoring.bm25(stats, ["refund", "refund", "ship"], [once, twice, neither])
+    once = "refund polici ship day"
+    twice = "refund refund polici day"
+    neither = "open hour weekend day"
+    near = "refunds shipment polici day"  # holds the words only inside longer ones
+    scores = scoring.bm25(stats, ["refund", "refund", "ship"], [once, twice, neither, near, ""])
     expected_once = stats.idf("refund") * 2.2 / (1 + 1.2) + stats.idf("ship") * 2.2 / (1 + 1.2)
     assert scores[0] == pytest.approx(expected_once)
     assert scores[1] > stats.idf("refund") * 2.2 / (1 + 1.2)  # a repeat adds, less than double
     assert scores[1] < 2 * stats.idf("refund") * 2.2 / (1 + 1.2)
     assert scores[2] == 0.0
-    assert scoring.term_counts("") == ({}, 0)
+    assert scores[3] == 0.0
+    assert scores[4] == 0.0
 
 
 def test_each_half_proposes_ten_candidates_per_result_from_40_to_100() -> None:
@@ -235,9 +298,9 @@ async def test_a_small_limit_asks_each_half_for_fewer_candidates(
         asked.append(("keyword", args[-1]))
         return await keyword(*args)
 
-    async def vector_spy(*args: Any) -> Any:
+    async def vector_spy(*args: Any, **kwargs: Any) -> Any:
         asked.append(("vector", args[-1]))
-        return await vector(*args)
+        return await vector(*args, **kwargs)
 
     monkeypatch.setattr(index, "keyword_candidates", keyword_spy)
     monkeypatch.setattr(index, "vector_candidates", vector_spy)

@@ -48,7 +48,8 @@ class _Turn:
     text: list[str] = field(default_factory=list)
     usage: llm.Usage = field(default_factory=llm.Usage)
     model: str = ""
-    first_token_ms: float | None = None
+    first_token_ms: float | None = None  # from the turn's start: the engine's work and the model's
+    model_first_token_ms: float | None = None  # from asking the model: the model's own
     executed: list[dict[str, Any]] = field(default_factory=list)
     end: bool = False
     handover: bool = False  # a live transfer: to a number (a call) or to people (a chat)
@@ -141,6 +142,7 @@ async def respond(
         )
         calls: list[llm.ToolCall] = []
         round_text: list[str] = []
+        asked = time.perf_counter()
         stream = provider.stream(request)
         try:
             async for delta in stream:
@@ -149,7 +151,9 @@ async def respond(
                     break
                 if delta.text:
                     if turn.first_token_ms is None:
-                        turn.first_token_ms = round((time.perf_counter() - started) * 1000, 1)
+                        now = time.perf_counter()
+                        turn.first_token_ms = round((now - started) * 1000, 1)
+                        turn.model_first_token_ms = round((now - asked) * 1000, 1)
                     round_text.append(delta.text)
                     turn.text.append(delta.text)
                     yield Token(delta.text)
@@ -217,6 +221,7 @@ async def respond(
             "cost": str(registry.cost(model, turn.usage)),
             "latency_ms": latency_ms,
             "first_token_ms": turn.first_token_ms,
+            "model_first_token_ms": turn.model_first_token_ms,
             "sources": knowledge.sources,
             "knowledge_consulted": knowledge.consulted,
             "unknown_variables": missing,

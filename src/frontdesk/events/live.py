@@ -12,10 +12,12 @@ import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
-from redis.asyncio import Redis
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 log = structlog.get_logger("frontdesk.live")
 CHANNEL_PREFIX = "frontdesk:live:"
@@ -82,6 +84,8 @@ class LiveBroker:
 
 class RedisLiveBroker(LiveBroker):
     def __init__(self, url: str) -> None:
+        from redis.asyncio import Redis  # only with Redis configured: its import costs start-up
+
         super().__init__()
         self._redis: Redis = Redis.from_url(url)
         self._listener: asyncio.Task[None] | None = None

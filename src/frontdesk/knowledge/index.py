@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.knowledge.models import KnowledgeBase, KnowledgeChunk, KnowledgeTerm
@@ -26,7 +26,7 @@ CANDIDATES = 100  # each half proposes at most this many
 CANDIDATES_PER_RESULT = 10
 MIN_CANDIDATES = 40
 HNSW_EF_SEARCH = 200
-MATCH_BUDGET = 1000  # matching chunks the chosen words may hold in all
+MATCHES_PER_CANDIDATE = 10  # matching chunks the chosen words may hold in all, per candidate
 MATCH_CAP = 2000  # chunks ranked at most, when even the rarest word is common
 
 
@@ -41,87 +41,145 @@ def kb_token(kb_id: uuid.UUID) -> str:
     return "kb" + kb_id.hex
 
 
+@dataclass
+class _Words:
+    df: dict[str, int]
+    whole: bool  # every word of the base is here: a word not here is in none of its chunks
+
+
 class _Frequencies:
     """Document frequencies of words in each base, remembered per `index_version` (every change
-    to a base's chunks and words moves its version on, in the same transaction)."""
+    to a base's chunks and words moves its version on, in the same transaction).
 
-    def __init__(self, bases: int = 256, words: int = 50_000) -> None:
-        self.bases = bases
+    A base of at most `WHOLE_VOCABULARY_CHUNKS` chunks has its whole vocabulary read on its first
+    search (up to `vocabulary` words), so later searches ask the database nothing; a larger base
+    remembers the words its searches asked for. At most `words` words are kept in all."""
+
+    def __init__(self, words: int = 500_000, vocabulary: int = 100_000) -> None:
         self.words = words
-        self._items: OrderedDict[tuple[uuid.UUID, int], dict[str, int]] = OrderedDict()
+        self.vocabulary = vocabulary
+        self._items: OrderedDict[tuple[uuid.UUID, int], _Words] = OrderedDict()
+        self._size = 0
         self._lock = threading.Lock()
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._size = 0
 
-    def known(self, kb: tuple[uuid.UUID, int]) -> dict[str, int]:
+    def known(self, kb: tuple[uuid.UUID, int], terms: Sequence[str]) -> _Words | None:
+        """What is known of the base's words; a whole vocabulary is shared, never changed in
+        place (a new one replaces it), so it is returned as it is."""
         with self._lock:
             found = self._items.get(kb)
             if found is None:
-                return {}
+                return None
             self._items.move_to_end(kb)
-            return dict(found)
+            if found.whole:
+                return found
+            return _Words({t: found.df[t] for t in terms if t in found.df}, whole=False)
 
-    def remember(self, kb: tuple[uuid.UUID, int], found: dict[str, int]) -> None:
+    def remember(self, kb: tuple[uuid.UUID, int], found: dict[str, int], whole: bool) -> None:
         with self._lock:
-            words = self._items.setdefault(kb, {})
-            if len(words) + len(found) > self.words:
-                words.clear()
-            words.update(found)
+            for older in [k for k in self._items if k[0] == kb[0] and k != kb]:
+                self._size -= len(self._items.pop(older).df)  # the base has moved on
+            entry = self._items.setdefault(kb, _Words({}, whole=False))
+            before = len(entry.df)
+            if whole:
+                self._items[kb] = entry = _Words(dict(found), whole=True)
+            elif not entry.whole:
+                if len(entry.df) + len(found) > self.vocabulary:
+                    entry.df = {}
+                entry.df.update(found)
             self._items.move_to_end(kb)
-            while len(self._items) > self.bases:
-                self._items.popitem(last=False)
+            self._size += len(entry.df) - before
+            while self._size > self.words and len(self._items) > 1:
+                _, dropped = self._items.popitem(last=False)
+                self._size -= len(dropped.df)
 
 
 FREQUENCIES = _Frequencies()
+WHOLE_VOCABULARY_CHUNKS = 20_000
+
+_VOCABULARY = (
+    select(KnowledgeTerm.term, KnowledgeTerm.df)
+    .where(KnowledgeTerm.knowledge_base_id == bindparam("kb"))
+    .limit(bindparam("rows"))
+)
+
+
+async def _read_vocabulary(session: AsyncSession, kb: tuple[uuid.UUID, int]) -> _Words | None:
+    """The whole vocabulary of a base, remembered; None when it has too many words."""
+    rows = (
+        await session.execute(_VOCABULARY, {"kb": kb[0], "rows": FREQUENCIES.vocabulary + 1})
+    ).all()
+    if len(rows) > FREQUENCIES.vocabulary:
+        return None
+    words = {term: int(df) for term, df in rows}
+    FREQUENCIES.remember(kb, words, whole=True)
+    return _Words(words, whole=True)
 
 
 async def document_frequencies(
-    session: AsyncSession, kbs: Sequence[tuple[uuid.UUID, int]], terms: Sequence[str]
+    session: AsyncSession, kbs: Sequence[tuple[uuid.UUID, int, int]], terms: Sequence[str]
 ) -> dict[str, int]:
-    """How many chunks of the bases ((id, index_version) each) hold each word; words no chunk
-    holds are left out."""
+    """How many chunks of the bases ((id, index_version, chunk count) each) hold each word;
+    words no chunk holds are left out."""
     if not terms:
         return {}
-    known = {kb: FREQUENCIES.known(kb) for kb in kbs}
-    missing = {t for kb in kbs for t in terms if t not in known[kb]}
+    known: dict[tuple[uuid.UUID, int], _Words] = {}
+    for kb_id, version, chunks in kbs:
+        kb = (kb_id, version)
+        found = FREQUENCIES.known(kb, terms)
+        if found is None and chunks <= WHOLE_VOCABULARY_CHUNKS:
+            found = await _read_vocabulary(session, kb)
+        known[kb] = found or _Words({}, whole=False)
+    missing = {t for kb, w in known.items() if not w.whole for t in terms if t not in w.df}
     if missing:
-        versions = dict(kbs)
+        versions = {kb_id: version for kb_id, version in known if not known[(kb_id, version)].whole}
         rows = await session.execute(
             select(KnowledgeTerm.knowledge_base_id, KnowledgeTerm.term, KnowledgeTerm.df).where(
                 KnowledgeTerm.knowledge_base_id.in_(list(versions)),
                 KnowledgeTerm.term.in_(missing),
             )
         )
-        found: dict[tuple[uuid.UUID, int], dict[str, int]] = {
-            kb: dict.fromkeys(missing, 0) for kb in kbs
+        asked: dict[tuple[uuid.UUID, int], dict[str, int]] = {
+            (kb_id, version): dict.fromkeys(missing, 0) for kb_id, version in versions.items()
         }
         for kb_id, term, df in rows.all():
-            found[(kb_id, versions[kb_id])][term] = int(df)
-        for kb, words in found.items():
-            FREQUENCIES.remember(kb, words)
-            known[kb].update(words)
+            asked[(kb_id, versions[kb_id])][term] = int(df)
+        for kb, counted in asked.items():
+            FREQUENCIES.remember(kb, counted, whole=False)
+            known[kb].df.update(counted)
     total: dict[str, int] = {}
     for words in known.values():
         for term in terms:
-            total[term] = total.get(term, 0) + words.get(term, 0)
+            total[term] = total.get(term, 0) + words.df.get(term, 0)
     return {term: n for term, n in total.items() if n}
 
 
-def _match_terms(terms: Sequence[str], df: dict[str, int]) -> list[str]:
-    """The rarest query words, up to about MATCH_BUDGET matching chunks in all (at least one
-    word): ranking every chunk that holds a common word is what makes full-text search slow on
-    large bases, and the words left out still count in the score of every candidate."""
+def _match_terms(terms: Sequence[str], df: dict[str, int], budget: int) -> list[str]:
+    """The rarest query words, up to about `budget` matching chunks in all (at least one word):
+    ranking every chunk that holds a common word is what makes full-text search slow on large
+    bases, and the words left out still count in the score of every candidate."""
     present = sorted((t for t in terms if df.get(t)), key=lambda t: df[t])
     chosen: list[str] = []
     total = 0
     for term in present:
-        if chosen and total + df[term] > MATCH_BUDGET:
+        if chosen and total + df[term] > budget:
             break
         chosen.append(term)
         total += df[term]
     return chosen
+
+
+# A candidate as a half read it: (id, knowledge_base_id, search_text, context_hash), what the
+# final scores need of it, read in the statement that found it.
+CandidateRow = tuple[uuid.UUID, uuid.UUID, str | None, str | None]
+
+
+def _uuid(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 async def keyword_candidates(
@@ -130,15 +188,17 @@ async def keyword_candidates(
     terms: Sequence[str],
     df: dict[str, int],
     limit: int = CANDIDATES,
-) -> list[uuid.UUID]:
+) -> list[CandidateRow]:
     """The best `limit` chunks by the database's own keyword rank, among at most MATCH_CAP
-    chunks holding the query's rarest words."""
-    words = _match_terms(terms, df)
+    chunks holding the query's rarest words (about ten matching chunks per candidate: 1,000 for
+    100 candidates, 400 for the 40 of a four-passage search)."""
+    words = _match_terms(terms, df, MATCHES_PER_CANDIDATE * limit)
     if not words:
         return []
     if session.get_bind().dialect.name == "postgresql":
         stmt = text(
-            "SELECT id FROM (SELECT id, search_vector FROM knowledge_chunks "
+            "SELECT id, knowledge_base_id, search_text, context_hash FROM (SELECT id, "
+            "knowledge_base_id, search_text, context_hash, search_vector FROM knowledge_chunks "
             "WHERE knowledge_base_id = ANY(:kbs) AND search_vector @@ to_tsquery('simple', :q) "
             "LIMIT :cap) AS matched "
             "ORDER BY ts_rank(search_vector, to_tsquery('simple', :q)) DESC LIMIT :limit"
@@ -146,24 +206,22 @@ async def keyword_candidates(
         rows = await session.execute(
             stmt, {"kbs": list(kb_ids), "q": " | ".join(words), "cap": MATCH_CAP, "limit": limit}
         )
-        return [row[0] for row in rows.all()]
+        return [(row[0], row[1], row[2], row[3]) for row in rows.all()]
     kbs = " OR ".join(f'"{kb_token(k)}"' for k in kb_ids)
     body = " OR ".join(f'"{w}"' for w in words)
     match = f"kb : ({kbs}) AND body : ({body})"
     # Ranked inside the full-text table first: only the best `limit` rows are joined.
     rows = await session.execute(
         text(
-            "SELECT c.id FROM (SELECT r, rank FROM (SELECT rowid AS r, "
-            "bm25(knowledge_chunks_fts, 0.0, 1.0) AS rank FROM knowledge_chunks_fts "
-            "WHERE knowledge_chunks_fts MATCH :match LIMIT :cap) ORDER BY rank LIMIT :limit) "
-            "AS best JOIN knowledge_chunks c ON c.rowid = best.r ORDER BY best.rank"
+            "SELECT c.id, c.knowledge_base_id, c.search_text, c.context_hash FROM (SELECT r, "
+            "rank FROM (SELECT rowid AS r, bm25(knowledge_chunks_fts, 0.0, 1.0) AS rank "
+            "FROM knowledge_chunks_fts WHERE knowledge_chunks_fts MATCH :match LIMIT :cap) "
+            "ORDER BY rank LIMIT :limit) AS best JOIN knowledge_chunks c ON c.rowid = best.r "
+            "ORDER BY best.rank"
         ),
         {"match": match, "cap": MATCH_CAP, "limit": limit},
     )
-    return [
-        uuid.UUID(str(row[0])) if not isinstance(row[0], uuid.UUID) else row[0]
-        for row in rows.all()
-    ]
+    return [(_uuid(row[0]), _uuid(row[1]), row[2], row[3]) for row in rows.all()]
 
 
 @dataclass
@@ -236,23 +294,29 @@ async def vector_candidates(
     kbs: Sequence[tuple[uuid.UUID, int]],
     query: npt.NDArray[np.float32],
     limit: int = CANDIDATES,
+    read: list[CandidateRow] | None = None,
 ) -> dict[uuid.UUID, float]:
     """Nearest chunks by cosine: {chunk id: cosine}. `kbs` holds (id, index_version) of bases
-    embedded with the query's model."""
+    embedded with the query's model. On PostgreSQL, where the index scan reads each found row,
+    their `CandidateRow`s are added to `read`."""
     dims = int(query.shape[0])
     if session.get_bind().dialect.name == "postgresql":
         await _hnsw_settings(session)
         expression = f"(embedding::vector({dims}))"
         rows = await session.execute(
             text(
-                f"SELECT id, {expression} <=> CAST(:q AS vector({dims})) AS distance "
+                f"SELECT id, {expression} <=> CAST(:q AS vector({dims})) AS distance, "
+                "knowledge_base_id, search_text, context_hash "
                 f"FROM knowledge_chunks WHERE dimensions = {dims} "
                 "AND knowledge_base_id = ANY(:kbs) "
                 f"ORDER BY {expression} <=> CAST(:q AS vector({dims})) LIMIT :limit"
             ),
             {"q": to_pg_text(query), "kbs": [k for k, _ in kbs], "limit": limit},
         )
-        return {row[0]: 1.0 - float(row[1]) for row in rows.all()}
+        found_rows = rows.all()
+        if read is not None:
+            read.extend((row[0], row[2], row[3], row[4]) for row in found_rows)
+        return {row[0]: 1.0 - float(row[1]) for row in found_rows}
     found: dict[uuid.UUID, float] = {}
     for kb_id, version in kbs:
         matrix = await VECTORS.get(session, kb_id, version, dims)

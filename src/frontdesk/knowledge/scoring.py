@@ -16,7 +16,6 @@ relevant than not" whichever mode is used.
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -57,32 +56,25 @@ class CorpusStats:
         return sum(self.idf(t) for t in terms if self.df.get(t)) or 1.0
 
 
-def term_counts(indexed: str) -> tuple[dict[str, int], int]:
-    """A chunk's indexed words (space separated) as {word: times}, and how many there are."""
-    words = indexed.split()
-    counts: dict[str, int] = {}
-    for word in words:
-        key = sys.intern(word)  # the same few thousand words recur in every chunk
-        counts[key] = counts.get(key, 0) + 1
-    return counts, len(words)
-
-
-def bm25(
-    stats: CorpusStats, terms: Sequence[str], chunks: Sequence[tuple[Mapping[str, int], int]]
-) -> Array:
-    """The BM25 score of each chunk, given as its `term_counts`."""
+def bm25(stats: CorpusStats, terms: Sequence[str], chunks: Sequence[str]) -> Array:
+    """The BM25 score of each chunk, given as its indexed words (space separated). Only the
+    query's words are counted, and a chunk holding none of them is not split at all."""
     weights = [(t, stats.idf(t)) for t in dict.fromkeys(terms)]
     out = np.zeros(len(chunks), dtype=np.float64)
     if not weights:
         return out
     scale = K1 * B / max(stats.mean_length, 1.0)
     base = K1 * (1 - B)
-    for i, (counts, length) in enumerate(chunks):
+    for i, indexed in enumerate(chunks):
+        if not any(term in indexed for term, _ in weights):
+            continue
+        words = indexed.split()
+        norm = base + scale * len(words)
         score = 0.0
         for term, idf in weights:
-            tf = counts.get(term)
+            tf = words.count(term)
             if tf:
-                score += idf * tf * (K1 + 1) / (tf + base + scale * length)
+                score += idf * tf * (K1 + 1) / (tf + norm)
         out[i] = score
     return out
 

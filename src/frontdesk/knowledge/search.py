@@ -127,7 +127,7 @@ async def search(
     for kb in kbs:
         groups.setdefault(model_key(kb), []).append(kb)
     terms = text.query_terms(query)
-    df, keyword_ids, cosine, vectors = await _halves(
+    df, found, cosine, vectors = await _halves(
         session, kbs, groups, query, terms, mode, index.candidates_for(limit)
     )
     chunks = sum(kb.chunk_total for kb in kbs)
@@ -136,14 +136,15 @@ async def search(
         mean_length=sum(kb.token_total for kb in kbs) / max(chunks, 1),
         df=df,
     )
-    rows = await _candidates(session, list(dict.fromkeys([*keyword_ids, *cosine])), kb_ids)
+    ids = list(dict.fromkeys([*(row[0] for row in found), *cosine]))
+    rows = await _candidates(session, ids, kb_ids, found)
     context: dict[str, float] = {}
     if mode == "hybrid":
         context = await _complete_hybrid(session, groups, vectors, rows, cosine)
     best = stats.best_possible(terms)
     cos = np.array([cosine.get(r.id, 0.0) for r in rows], dtype=np.float64)
     ctx = np.array([context.get(r.context_hash or "", 0.0) for r in rows], dtype=np.float64)
-    kw = scoring.bm25(stats, terms, [(r.counts, r.length) for r in rows]) / best
+    kw = scoring.bm25(stats, terms, [r.indexed for r in rows]) / best
     scores, keep = scoring.mode_scores(mode, cos, ctx, kw, have_vectors=bool(vectors))
     floor = 0.0 if threshold is None else threshold
     ranked = sorted(
@@ -166,33 +167,34 @@ async def _halves(
     terms: list[str],
     mode: str,
     per_half: int,
-) -> tuple[dict[str, int], list[uuid.UUID], dict[uuid.UUID, float], Vectors]:
-    """The words' document frequencies, the keyword candidates, the vector candidates with their
-    cosines, and each model's query vector. The query is embedded (in a thread, or by a remote
-    endpoint) while the keyword half runs."""
+) -> tuple[dict[str, int], list[index.CandidateRow], dict[uuid.UUID, float], Vectors]:
+    """The words' document frequencies, the candidate rows the halves read (the keyword
+    candidates first, in rank order), the vector candidates with their cosines, and each model's
+    query vector. The query is embedded (in a thread, or by a remote endpoint) while the keyword
+    half runs."""
     embedding = (
         {key: asyncio.ensure_future(QUERY_VECTORS.get(m[0], query)) for key, m in groups.items()}
         if mode in ("hybrid", "vector")
         else {}
     )
     try:
-        versions = [(kb.id, kb.index_version) for kb in kbs]
+        versions = [(kb.id, kb.index_version, kb.chunk_total) for kb in kbs]
         df = await index.document_frequencies(session, versions, terms)
-        keyword_ids: list[uuid.UUID] = []
+        found: list[index.CandidateRow] = []
         if mode in ("hybrid", "keyword"):
-            keyword_ids = await index.keyword_candidates(
+            found = await index.keyword_candidates(
                 session, [kb.id for kb in kbs], terms, df, per_half
             )
         cosine: dict[uuid.UUID, float] = {}
         vectors = await _vector_half(
-            session, groups, embedding, cosine, per_half, required=mode == "vector"
+            session, groups, embedding, cosine, found, per_half, required=mode == "vector"
         )
     finally:
         for task in embedding.values():
             task.cancel()
             if task.done() and not task.cancelled():
                 task.exception()  # seen, so not reported as lost
-    return df, keyword_ids, cosine, vectors
+    return df, found, cosine, vectors
 
 
 async def _vector_half(
@@ -200,10 +202,12 @@ async def _vector_half(
     groups: dict[str, list[KnowledgeBase]],
     embedding: Mapping[str, asyncio.Future[npt.NDArray[np.float32]]],
     cosine: dict[uuid.UUID, float],
+    read: list[index.CandidateRow],
     per_half: int,
     required: bool,
 ) -> Vectors:
-    """Nearest chunks of each model's bases into `cosine`; the query vector of each model."""
+    """Nearest chunks of each model's bases into `cosine` (and the rows read with them into
+    `read`); the query vector of each model."""
     vectors: Vectors = {}
     for key, pending in embedding.items():
         try:
@@ -215,7 +219,11 @@ async def _vector_half(
         vectors[key] = vector
         cosine.update(
             await index.vector_candidates(
-                session, [(kb.id, kb.index_version) for kb in groups[key]], vector, per_half
+                session,
+                [(kb.id, kb.index_version) for kb in groups[key]],
+                vector,
+                per_half,
+                read=read,
             )
         )
     return vectors
@@ -225,8 +233,7 @@ async def _vector_half(
 class _Candidate:
     id: uuid.UUID
     knowledge_base_id: uuid.UUID
-    counts: dict[str, int]  # its indexed words, counted
-    length: int
+    indexed: str  # its indexed words, space separated
     context_hash: str | None
 
 
@@ -245,13 +252,26 @@ _CANDIDATE_ROWS = select(
 
 
 async def _candidates(
-    session: AsyncSession, ids: list[uuid.UUID], kb_ids: list[uuid.UUID]
+    session: AsyncSession,
+    ids: list[uuid.UUID],
+    kb_ids: list[uuid.UUID],
+    read: list[index.CandidateRow],
 ) -> list[_Candidate]:
     """What scoring needs of each candidate: its base, its indexed words (counted), its context
-    line's hash."""
+    line's hash; from the rows the halves `read`, remembered ones, or one statement for the
+    rest."""
     found: dict[uuid.UUID, _Candidate] = {}
+    for chunk_id, kb_id, indexed, context_hash in read:
+        if chunk_id not in found:
+            known = CANDIDATE_ROWS.get(chunk_id)
+            if known is None:
+                known = _Candidate(chunk_id, kb_id, indexed or "", context_hash)
+                CANDIDATE_ROWS.put(chunk_id, known)
+            found[chunk_id] = known
     missing: list[uuid.UUID] = []
     for chunk_id in ids:
+        if chunk_id in found:
+            continue
         known = CANDIDATE_ROWS.get(chunk_id)
         if known is None:
             missing.append(chunk_id)
@@ -260,8 +280,7 @@ async def _candidates(
     if missing:
         rows = await session.execute(_CANDIDATE_ROWS, {"ids": missing})
         for row in rows.all():
-            counts, length = scoring.term_counts(row[2] or "")
-            candidate = _Candidate(row[0], row[1], counts, length, row[3])
+            candidate = _Candidate(row[0], row[1], row[2] or "", row[3])
             CANDIDATE_ROWS.put(candidate.id, candidate)
             found[candidate.id] = candidate
     # By primary key only (a base filter in SQL makes SQLite scan the whole base); the
