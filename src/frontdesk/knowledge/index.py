@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import bindparam, delete, select, text, update
+from sqlalchemy import String, Uuid, bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.knowledge.models import KnowledgeBase, KnowledgeChunk, KnowledgeTerm
@@ -85,8 +85,8 @@ class _Frequencies:
                 self._size -= len(self._items.pop(older).df)  # the base has moved on
             entry = self._items.setdefault(kb, _Words({}, whole=False))
             before = len(entry.df)
-            if whole:
-                self._items[kb] = entry = _Words(dict(found), whole=True)
+            if whole:  # the caller's dict, kept as it is: a whole vocabulary is never changed
+                self._items[kb] = entry = _Words(found, whole=True)
             elif not entry.whole:
                 if len(entry.df) + len(found) > self.vocabulary:
                     entry.df = {}
@@ -178,10 +178,6 @@ def _match_terms(terms: Sequence[str], df: dict[str, int], budget: int) -> list[
 CandidateRow = tuple[uuid.UUID, uuid.UUID, str | None, str | None]
 
 
-def _uuid(value: object) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
 async def keyword_candidates(
     session: AsyncSession,
     kb_ids: Sequence[uuid.UUID],
@@ -218,10 +214,10 @@ async def keyword_candidates(
             "FROM knowledge_chunks_fts WHERE knowledge_chunks_fts MATCH :match LIMIT :cap) "
             "ORDER BY rank LIMIT :limit) AS best JOIN knowledge_chunks c ON c.rowid = best.r "
             "ORDER BY best.rank"
-        ),
+        ).columns(id=Uuid(), knowledge_base_id=Uuid(), search_text=String(), context_hash=String()),
         {"match": match, "cap": MATCH_CAP, "limit": limit},
     )
-    return [(_uuid(row[0]), _uuid(row[1]), row[2], row[3]) for row in rows.all()]
+    return [(row[0], row[1], row[2], row[3]) for row in rows.all()]
 
 
 @dataclass

@@ -257,17 +257,12 @@ async def _candidates(
     kb_ids: list[uuid.UUID],
     read: list[index.CandidateRow],
 ) -> list[_Candidate]:
-    """What scoring needs of each candidate: its base, its indexed words (counted), its context
-    line's hash; from the rows the halves `read`, remembered ones, or one statement for the
-    rest."""
+    """What scoring needs of each candidate: its base, its indexed words, its context line's
+    hash; from the rows the halves `read`, remembered ones, or one statement for the rest."""
     found: dict[uuid.UUID, _Candidate] = {}
     for chunk_id, kb_id, indexed, context_hash in read:
-        if chunk_id not in found:
-            known = CANDIDATE_ROWS.get(chunk_id)
-            if known is None:
-                known = _Candidate(chunk_id, kb_id, indexed or "", context_hash)
-                CANDIDATE_ROWS.put(chunk_id, known)
-            found[chunk_id] = known
+        found[chunk_id] = _Candidate(chunk_id, kb_id, indexed or "", context_hash)
+        CANDIDATE_ROWS.put(chunk_id, found[chunk_id])
     missing: list[uuid.UUID] = []
     for chunk_id in ids:
         if chunk_id in found:
