@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -165,6 +166,84 @@ async def test_unavailable_model_is_503_not_500(client: httpx.AsyncClient, owner
     assert response.json()["code"] == "LLM_UNAVAILABLE"
     kept = (await client.get(url, headers=owner.headers)).json()["items"]
     assert [m["content"] for m in kept] == ["hi"], "the customer's message is kept"
+
+
+async def test_unavailable_model_in_a_stream_keeps_the_message(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
+    """The model is asked before the message is stored: its failure is told in the stream,
+    after the stored message, and takes nothing with it."""
+    agent = (
+        await client.post(
+            "/v1/agents",
+            headers=owner.headers,
+            json={
+                "name": "Remote",
+                "type": "chat",
+                "llm": {"provider": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": "k"},
+            },
+        )
+    ).json()
+    conversation = (
+        await client.post(
+            "/v1/conversations", headers=owner.headers, json={"agent_id": agent["id"]}
+        )
+    ).json()
+    url = f"/v1/conversations/{conversation['id']}/messages"
+    async with client.stream(
+        "POST",
+        url,
+        headers={**owner.headers, "Accept": "text/event-stream"},
+        json={"content": "hi"},
+    ) as stream:
+        assert stream.status_code == 200
+        raw = (await stream.aread()).decode()
+    events = [line.split(": ", 1)[1] for line in raw.splitlines() if line.startswith("event: ")]
+    assert events == ["message", "error"]
+    data = [json.loads(line[6:]) for line in raw.splitlines() if line.startswith("data: ")]
+    assert data[0]["content"] == "hi"
+    assert data[0]["sender_type"] == "user"
+    assert data[1]["code"] == "LLM_UNAVAILABLE"
+    kept = (await client.get(url, headers=owner.headers)).json()["items"]
+    assert [(m["id"], m["content"]) for m in kept] == [(data[0]["id"], "hi")]
+    shown = await client.get(f"/v1/conversations/{conversation['id']}", headers=owner.headers)
+    assert shown.json()["message_count"] == 1
+
+
+async def test_streamed_turns_answer_the_new_message_and_count_both(
+    client: httpx.AsyncClient, owner: Account
+) -> None:
+    agent = (
+        await client.post(
+            "/v1/agents",
+            headers=owner.headers,
+            json={"name": "Echo", "type": "chat", "llm": {"provider": "scripted"}},
+        )
+    ).json()
+    conversation = (
+        await client.post(
+            "/v1/conversations", headers=owner.headers, json={"agent_id": agent["id"]}
+        )
+    ).json()
+    url = f"/v1/conversations/{conversation['id']}/messages"
+    for n in range(3):
+        async with client.stream(
+            "POST",
+            url,
+            headers={**owner.headers, "Accept": "text/event-stream"},
+            json={"content": f"line {n}"},
+        ) as stream:
+            raw = (await stream.aread()).decode()
+        done = json.loads(raw.strip().split("data: ")[-1])
+        assert done["reply"]["content"] == f"You said: line {n}"
+    kept = (await client.get(url, headers=owner.headers)).json()["items"]
+    assert [m["content"] for m in kept] == [
+        text for n in range(3) for text in (f"line {n}", f"You said: line {n}")
+    ]
+    listed = (await client.get("/v1/conversations", headers=owner.headers)).json()["items"]
+    shown = next(c for c in listed if c["id"] == conversation["id"])
+    assert shown["message_count"] == 6
+    assert shown["unread_count"] == 3
 
 
 async def test_the_list_carries_each_latest_message_and_contact(

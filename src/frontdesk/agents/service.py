@@ -58,6 +58,28 @@ async def _links(session: AsyncSession, agent_id: uuid.UUID, kind: str) -> list[
     return list(rows.all())
 
 
+async def with_links(
+    session: AsyncSession, agent_id: uuid.UUID
+) -> tuple[Agent, dict[str, list[uuid.UUID]]]:
+    """The agent and what it is attached to by kind (`action`, `knowledge_base`), each in the
+    order attached: one statement, for a conversation's turn."""
+    rows = (
+        await session.execute(
+            select(Agent, AgentLink.kind, AgentLink.target_id)
+            .outerjoin(AgentLink, AgentLink.agent_id == Agent.id)
+            .where(Agent.id == agent_id)
+            .order_by(AgentLink.created_at, AgentLink.target_id)
+        )
+    ).all()
+    if not rows:
+        raise NotFound("agent")
+    links: dict[str, list[uuid.UUID]] = {"action": [], "knowledge_base": []}
+    for _, kind, target_id in rows:
+        if kind is not None:
+            links.setdefault(kind, []).append(target_id)
+    return rows[0][0], links
+
+
 async def action_ids(session: AsyncSession, agent_id: uuid.UUID) -> list[uuid.UUID]:
     return await _links(session, agent_id, "action")
 

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import httpx
+import structlog
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,7 +25,9 @@ from frontdesk.engine import turn
 from frontdesk.errors import AppError
 from frontdesk.kit.pagination import Page, PaginationParams
 from frontdesk.kit.times import UTCTime
-from frontdesk.tenancy.scope import WorkspaceScope, scope_of
+from frontdesk.tenancy.scope import scope_of
+
+log = structlog.get_logger(__name__)
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
 contact_router = APIRouter(prefix="/v1/contacts", tags=["conversations"])
@@ -141,59 +146,123 @@ def wants_stream(request: Request) -> bool:
 
 async def reply_events(
     maker: async_sessionmaker[AsyncSession],
-    http: object,
-    scope: WorkspaceScope,
-    conversation_id: uuid.UUID,
-    message: schemas.Message,
+    http: httpx.AsyncClient,
+    storing: asyncio.Future[tuple[Conversation, schemas.Message]],
+    prepared: turn.Prepared | AppError | None,
 ) -> AsyncIterator[ServerSentEvent]:
-    """SSE: the stored customer message, the reply's tokens, then `done` with the stored reply."""
-    yield ServerSentEvent(event="message", data=message.model_dump_json())
-    async with maker() as session:
-        conversation = await conversation_service.get(session, scope, conversation_id)
-        if not conversation_service.can_reply(conversation):
+    """SSE: the customer's message once stored, the reply's tokens, then `done` with the stored
+    reply (or `error`). The model was asked before the stream started: the message is stored
+    while it reads the prompt."""
+    try:
+        try:
+            # Shielded: a client that goes away does not take the customer's message with it.
+            conversation, customer = await asyncio.shield(storing)
+        except Exception:
+            yield _error_event(
+                AppError(
+                    "The message could not be stored; send it again", "MESSAGE_NOT_STORED", 503
+                )
+            )
+            return
+        yield ServerSentEvent(event="message", data=customer.model_dump_json())
+        if prepared is None:
             yield ServerSentEvent(event="done", data=json.dumps({"reply": None}))
             return
-        try:
-            async for item in turn.respond(session, http, conversation):  # type: ignore[arg-type]
-                if isinstance(item, turn.Token):
-                    yield ServerSentEvent(event="token", data=json.dumps({"text": item.text}))
-                else:
-                    await conversation_service.finish_reply(
-                        session, conversation, item.message, item.ended
-                    )
-                    await session.commit()
-                    reply = conversation_service.message_schema(item.message)
-                    yield ServerSentEvent(
-                        event="done", data=json.dumps({"reply": reply.model_dump(mode="json")})
-                    )
-        except AppError as exc:
-            await session.rollback()
-            yield ServerSentEvent(
-                event="error",
-                data=json.dumps({"error": exc.message, "code": exc.code, "details": exc.details}),
-            )
+        if isinstance(prepared, AppError):
+            yield _error_event(prepared)
+            return
+        async with maker() as session:
+            conversation = await turn.adopt(session, conversation, prepared)
+            try:
+                async for item in turn.generate(session, http, conversation, prepared):
+                    if isinstance(item, turn.Token):
+                        yield ServerSentEvent(event="token", data=json.dumps({"text": item.text}))
+                    else:
+                        await conversation_service.finish_reply(
+                            session, conversation, item.message, item.ended
+                        )
+                        await session.commit()
+                        reply = conversation_service.message_schema(item.message)
+                        yield ServerSentEvent(
+                            event="done",
+                            data=json.dumps({"reply": reply.model_dump(mode="json")}),
+                        )
+            except AppError as exc:
+                await session.rollback()
+                yield _error_event(exc)
+    finally:
+        if isinstance(prepared, turn.Prepared):
+            await turn.close_ahead(prepared)
+
+
+# Messages being stored: held here so that each finishes even if its stream never runs.
+_storing: set[asyncio.Future[tuple[Conversation, schemas.Message]]] = set()
+
+
+def _store_customer_message(
+    maker: async_sessionmaker[AsyncSession], conversation: Conversation, message: Message
+) -> asyncio.Future[tuple[Conversation, schemas.Message]]:
+    """Store the message in a transaction of its own, starting now: the conversation as it
+    then stands, and the message as stored."""
+
+    async def store() -> tuple[Conversation, schemas.Message]:
+        async with maker() as session:
+            merged = await session.merge(conversation, load=False)
+            await conversation_service.store_customer_message(session, merged, message)
+            await session.commit()
+            return merged, conversation_service.message_schema(message)
+
+    task = asyncio.ensure_future(store())
+    _storing.add(task)
+    task.add_done_callback(_stored)
+    return task
+
+
+def _stored(task: asyncio.Future[tuple[Conversation, schemas.Message]]) -> None:
+    _storing.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("customer_message_not_stored", exc_info=task.exception())
+
+
+def _error_event(exc: AppError) -> ServerSentEvent:
+    return ServerSentEvent(
+        event="error",
+        data=json.dumps({"error": exc.message, "code": exc.code, "details": exc.details}),
+    )
 
 
 async def answer(
     request: Request,
     session: AsyncSession,
-    scope: WorkspaceScope,
     conversation: Conversation,
-    stored: Message,
+    data: schemas.MessageCreate,
 ) -> schemas.Exchange | Response:
-    """The AI's answer to the customer's stored message: streamed when the client asks for
-    `text/event-stream`, else in the response (null while a member has the conversation)."""
-    customer = conversation_service.message_schema(stored)
+    """Take the customer's message and answer it: streamed when the client asks for
+    `text/event-stream`, else in the response (the reply is null while a member has the
+    conversation)."""
     if wants_stream(request):
-        return EventSourceResponse(
-            reply_events(
-                request.app.state.sessionmaker,
-                request.app.state.http,
-                scope,
-                conversation.id,
-                customer,
-            )
-        )
+        message = conversation_service.customer_message(conversation, data)
+        # The turn is read in this transaction and the model asked at once; the stream stores
+        # the message meanwhile. A failure to prepare is told in the stream, after the message
+        # is stored.
+        prepared: turn.Prepared | AppError | None = None
+        if conversation_service.can_reply(conversation):
+            try:
+                prepared = await turn.prepare(session, conversation, incoming=message)
+            except AppError as exc:
+                prepared = exc
+        if isinstance(prepared, turn.Prepared):
+            turn.ask_ahead(prepared)
+        try:
+            await session.commit()  # the reads' transaction: the stream writes in its own
+        except BaseException:
+            if isinstance(prepared, turn.Prepared):
+                await turn.close_ahead(prepared)
+            raise
+        maker = request.app.state.sessionmaker
+        storing = _store_customer_message(maker, conversation, message)
+        return EventSourceResponse(reply_events(maker, request.app.state.http, storing, prepared))
+    stored = await conversation_service.add_customer_message(session, conversation, data)
     reply = None
     if conversation_service.can_reply(conversation):
         async for item in turn.respond(session, request.app.state.http, conversation):
@@ -202,7 +271,7 @@ async def answer(
                     session, conversation, item.message, item.ended
                 )
                 reply = conversation_service.message_schema(item.message)
-    return schemas.Exchange(message=customer, reply=reply)
+    return schemas.Exchange(message=conversation_service.message_schema(stored), reply=reply)
 
 
 @router.post(
@@ -231,8 +300,7 @@ async def post_message(
             "CUSTOMER_ON_PHONE_NETWORK",
             409,
         )
-    stored = await conversation_service.add_customer_message(session, conversation, data)
-    return await answer(request, session, scope, conversation, stored)
+    return await answer(request, session, conversation, data)
 
 
 @router.post("/{conversation_id}/status")

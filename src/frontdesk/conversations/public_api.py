@@ -242,12 +242,12 @@ async def post_public_message(
     await _agent_limit(request, claims.agent_id)
     scope = _scope(claims)
     conversation = await conversation_service.get(session, scope, conversation_id)
-    stored = await conversation_service.add_customer_message(
+    return await answer(
+        request,
         session,
         conversation,
         schemas.MessageCreate(content=data.content, attachments=data.attachments),
     )
-    return await answer(request, session, scope, conversation, stored)
 
 
 class Rating(Input):

@@ -100,8 +100,20 @@ def _add_message(
     sender_id: uuid.UUID | None = None,
     attachments: list[dict[str, Any]] | None = None,
 ) -> Message:
+    message = _new_message(conversation, sender_type, content, sender_id, attachments)
+    _count(session, conversation, message)
+    return message
+
+
+def _new_message(
+    conversation: Conversation,
+    sender_type: str,
+    content: str,
+    sender_id: uuid.UUID | None = None,
+    attachments: list[dict[str, Any]] | None = None,
+) -> Message:
     now = get_clock().now()
-    message = Message(
+    return Message(
         id=uuid.uuid4(),
         conversation_id=conversation.id,
         workspace_id=conversation.workspace_id,
@@ -113,11 +125,14 @@ def _add_message(
         created_at=now,
         updated_at=now,
     )
+
+
+def _count(session: AsyncSession, conversation: Conversation, message: Message) -> None:
+    """Add the message to the session and to the conversation's counters."""
     session.add(message)
-    if sender_type != "note":
+    if message.sender_type != "note":
         conversation.message_count = (conversation.message_count or 0) + 1
-        conversation.last_message_at = now
-    return message
+        conversation.last_message_at = message.created_at
 
 
 async def create(
@@ -375,10 +390,24 @@ def can_reply(conversation: Conversation) -> bool:
 async def add_customer_message(
     session: AsyncSession, conversation: Conversation, data: schemas.MessageCreate
 ) -> Message:
+    message = customer_message(conversation, data)
+    await store_customer_message(session, conversation, message)
+    return message
+
+
+def customer_message(conversation: Conversation, data: schemas.MessageCreate) -> Message:
+    """The customer's message to the conversation, not yet stored (`store_customer_message`)."""
     if conversation.status in ("ended", "archived"):
         raise Conflict("This conversation has ended; start a new one", "CONVERSATION_ENDED")
     attachments = [a.model_dump(exclude_none=True) for a in data.attachments or []]
-    message = _add_message(session, conversation, "user", data.content, attachments=attachments)
+    return _new_message(conversation, "user", data.content, attachments=attachments)
+
+
+async def store_customer_message(
+    session: AsyncSession, conversation: Conversation, message: Message
+) -> None:
+    """Add the customer's message, count it unread and record `message.received`."""
+    _count(session, conversation, message)
     conversation.unread_count = (conversation.unread_count or 0) + 1
     await session.flush()
     await _emit(
@@ -387,7 +416,6 @@ async def add_customer_message(
         "message.received",
         message=message_schema(message).model_dump(mode="json"),
     )
-    return message
 
 
 async def add_member_message(

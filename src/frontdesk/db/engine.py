@@ -49,10 +49,12 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     # A transaction that may write takes the write lock when it begins: a deferred one that read
     # first would fail at its first write if another connection committed in between (WAL
     # snapshots cannot be upgraded). Read-only transactions stay deferred and run concurrently.
+    # Straight on the driver's connection: the statement needs no result, and this runs at the
+    # start of every transaction.
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         read_only = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        conn.connection.dbapi_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def read_only(engine: AsyncEngine, autocommit: bool = True) -> AsyncEngine:

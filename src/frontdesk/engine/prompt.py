@@ -4,14 +4,15 @@ and the conversation so far."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from frontdesk.agents.models import Agent
-from frontdesk.conversations.models import Conversation, Message
+from frontdesk.conversations.models import Conversation
 from frontdesk.crm.models import Contact
 from frontdesk.kit import templates
 from frontdesk.llm import base as llm
@@ -34,7 +35,7 @@ class Knowledge:
 
 
 # frontdesk.knowledge.retriever registers the retriever that searches an agent's knowledge bases.
-Retriever = Callable[[Any, Agent, str], Awaitable[Knowledge]]
+Retriever = Callable[[Any, Agent, str, list[uuid.UUID]], Awaitable[Knowledge]]
 RETRIEVERS: list[Retriever] = []
 
 
@@ -118,7 +119,17 @@ def asks_for_information(message: str) -> bool:
     return "?" in message or bool(_QUESTION_START.match(message))
 
 
-def history(messages: Sequence[Message]) -> list[llm.Message]:
+class Said(Protocol):
+    """A line of the conversation: a stored message or a row of its two columns."""
+
+    @property
+    def sender_type(self) -> str: ...
+
+    @property
+    def content(self) -> str: ...
+
+
+def history(messages: Sequence[Said]) -> list[llm.Message]:
     out: list[llm.Message] = []
     for m in messages[-HISTORY_MESSAGES:]:
         if m.sender_type == "user":

@@ -10,13 +10,15 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.actions import service as action_service
+from frontdesk.actions.models import Action
 from frontdesk.agents import service as agent_service
 from frontdesk.agents.models import Agent
 from frontdesk.conversations import search as message_search
@@ -24,11 +26,15 @@ from frontdesk.conversations.models import Conversation, Message
 from frontdesk.crm import memory as memory_service
 from frontdesk.crm.models import Contact
 from frontdesk.engine import prompt, tools
+from frontdesk.errors import Conflict
 from frontdesk.llm import base as llm
 from frontdesk.llm import registry
 from frontdesk.tenancy.scope import system_scope
 
 MAX_TOOL_ROUNDS = 3
+
+# A line of the history: conversation_id, sender_type, content, created_at.
+Line = Row[uuid.UUID, str, str, datetime]
 
 
 @dataclass
@@ -57,22 +63,68 @@ class _Turn:
     stopped: bool = False
 
 
-async def respond(
+@dataclass
+class Prepared:
+    """What a turn reads before the model is asked: the agent, the prompt with its history and
+    knowledge, the actions as tools, and the provider."""
+
+    started: float
+    question: str
+    knowledge: prompt.Knowledge
+    messages: list[llm.Message]
+    missing: list[str]
+    contact: Contact | None
+    actions: list[Action]
+    provider: llm.Provider
+    settings: dict[str, Any]
+    channel: str
+    ahead: _Ahead | None = None
+
+
+@dataclass
+class _Ahead:
+    """The first round's model stream, asked before the turn is generated."""
+
+    asked: float
+    stream: AsyncIterator[llm.Delta]
+    first: asyncio.Future[llm.Delta]
+
+    async def deltas(self) -> AsyncIterator[llm.Delta]:
+        try:
+            yield await self.first
+        except StopAsyncIteration:
+            return
+        async for delta in self.stream:
+            yield delta
+
+    async def close(self) -> None:
+        if not self.first.done():
+            self.first.cancel()
+            await asyncio.wait([self.first])
+        close = getattr(self.stream, "aclose", None)
+        if close is not None:
+            await close()
+
+
+async def prepare(
     session: AsyncSession,
-    http: httpx.AsyncClient,
     conversation: Conversation,
     prompt_override: str | None = None,
-    stop: asyncio.Event | None = None,
-) -> AsyncIterator[Token | Done]:
-    """Generate and store the agent's reply to the conversation as it stands. When `stop` is
-    set (a caller talked over the agent), generation ends early and what was made is stored."""
+    incoming: Message | None = None,
+) -> Prepared:
+    """Read what the reply to the conversation needs, in the caller's transaction. `incoming`
+    is the customer's message when it is not stored yet: the reply answers it."""
     started = time.perf_counter()
-    agent = await session.get_one(Agent, conversation.agent_id)
+    if conversation.agent_id is None:
+        raise Conflict("This conversation has no agent to answer it", "CONVERSATION_WITHOUT_AGENT")
+    agent, links = await agent_service.with_links(session, conversation.agent_id)
     scope = system_scope(conversation.workspace_id)
     contact = (
         await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
     )
-    past = await _recent(session, conversation.id)
+    past: list[prompt.Said] = [*await _recent(session, conversation.id)]
+    if incoming is not None:
+        past = [*past[1 - prompt.HISTORY_MESSAGES :], incoming]
     values = prompt.variables(agent, conversation, contact)
     memories = (
         await memory_service.read_for_contact(session, scope, agent.id, contact.id)
@@ -92,7 +144,7 @@ async def respond(
         )
     knowledge = prompt.Knowledge()
     for retriever in prompt.RETRIEVERS:
-        found = await retriever(session, agent, question)
+        found = await retriever(session, agent, question, links["knowledge_base"])
         knowledge.passages.extend(found.passages)
         knowledge.sources.extend(found.sources)
         if found.consulted:
@@ -101,26 +153,113 @@ async def respond(
     system, missing = prompt.system_prompt(
         agent, values, memories, knowledge, prompt_override, conversation.channel
     )
-    messages = [llm.Message("system", system), *prompt.history(past)]
-    actions = await action_service.get_many(
-        session, scope, await agent_service.action_ids(session, agent.id)
+    actions = await action_service.get_many(session, scope, links["action"])
+    return Prepared(
+        started=started,
+        question=question,
+        knowledge=knowledge,
+        messages=[llm.Message("system", system), *prompt.history(past)],
+        missing=missing,
+        contact=contact,
+        actions=actions,
+        provider=registry.provider_for(agent.llm or {}, agent_service.api_key_of(agent)),
+        settings=agent.llm or {},
+        channel=conversation.channel,
     )
-    by_name = {a.name: a for a in actions}
-    tool_context = tools.ToolContext(session, http, conversation, contact)
-    provider = registry.provider_for(agent.llm or {}, agent_service.api_key_of(agent))
-    settings = agent.llm or {}
-    turn = _Turn()
+
+
+def _request(prepared: Prepared, messages: list[llm.Message]) -> llm.Request:
+    settings = prepared.settings
+    return llm.Request(
+        messages=messages,
+        model=settings.get("model"),
+        temperature=float(settings.get("temperature", 0.3)),
+        max_tokens=min(
+            int(settings.get("max_tokens", 256)),
+            prompt.CHANNEL_MAX_TOKENS.get(prepared.channel, 1 << 30),
+        ),
+        tools=tools.specs(prepared.actions),
+    )
+
+
+def ask_ahead(prepared: Prepared) -> None:
+    """Ask the model now, while the caller stores what the turn answers: `generate` reads the
+    answer. A prepared turn whose canned reply needs no model is left alone. The caller closes
+    it (`close_ahead`) if `generate` never runs."""
+    if prepared.ahead is not None or _canned(prepared):
+        return
+    stream = prepared.provider.stream(_request(prepared, prepared.messages))
+    first = asyncio.ensure_future(anext(stream))
+    # A failure is read by `generate`; one nobody reads is not reported as lost.
+    first.add_done_callback(lambda f: f.cancelled() or f.exception())
+    prepared.ahead = _Ahead(time.perf_counter(), stream, first)
+
+
+async def close_ahead(prepared: Prepared) -> None:
+    if prepared.ahead is not None:
+        ahead, prepared.ahead = prepared.ahead, None
+        await ahead.close()
+
+
+def _canned(prepared: Prepared) -> str | None:
+    """Nothing in the knowledge answers a request for facts: the no-answer text instead of
+    letting the model invent an answer."""
+    knowledge = prepared.knowledge
+    if knowledge.found_nothing and prompt.asks_for_information(prepared.question):
+        return knowledge.no_answer_message
+    return None
+
+
+async def adopt(
+    session: AsyncSession, conversation: Conversation, prepared: Prepared
+) -> Conversation:
+    """The conversation and the prepared turn's rows in `session`, for a turn prepared in a
+    transaction that has since ended (a streamed reply): no statement is run."""
+    if prepared.contact is not None:
+        prepared.contact = await session.merge(prepared.contact, load=False)
+    prepared.actions = [await session.merge(a, load=False) for a in prepared.actions]
+    return await session.merge(conversation, load=False)
+
+
+async def respond(
+    session: AsyncSession,
+    http: httpx.AsyncClient,
+    conversation: Conversation,
+    prompt_override: str | None = None,
+    stop: asyncio.Event | None = None,
+) -> AsyncIterator[Token | Done]:
+    """Generate and store the agent's reply to the conversation as it stands. When `stop` is
+    set (a caller talked over the agent), generation ends early and what was made is stored."""
+    prepared = await prepare(session, conversation, prompt_override)
     # End the transaction before the model thinks (seconds, with tools): no lock or connection
     # is held meanwhile (on SQLite a writing transaction blocks every other writer). What the
     # caller added so far, the customer's message, is kept even if the model then fails.
     await session.commit()
-    # Nothing in the knowledge answers a request for facts: say so instead of letting the model
-    # invent an answer.
-    canned = (
-        knowledge.no_answer_message
-        if knowledge.found_nothing and prompt.asks_for_information(question)
-        else None
-    )
+    async for item in generate(session, http, conversation, prepared, stop):
+        yield item
+
+
+async def generate(
+    session: AsyncSession,
+    http: httpx.AsyncClient,
+    conversation: Conversation,
+    prepared: Prepared,
+    stop: asyncio.Event | None = None,
+) -> AsyncIterator[Token | Done]:
+    """Stream the model on a prepared turn, run the tools it asks for, and add the reply to
+    `session` (flushed, for the caller to commit). Call it outside the transaction that
+    prepared the turn: the model may think for seconds."""
+    started = prepared.started
+    knowledge = prepared.knowledge
+    messages = list(prepared.messages)
+    actions = prepared.actions
+    provider = prepared.provider
+    settings = prepared.settings
+    missing = prepared.missing
+    by_name = {a.name: a for a in actions}
+    tool_context = tools.ToolContext(session, http, conversation, prepared.contact)
+    turn = _Turn()
+    canned = _canned(prepared)
     if canned:
         turn.text.append(canned)
         turn.model = "knowledge:no-answer"
@@ -130,20 +269,14 @@ async def respond(
         if stop is not None and stop.is_set():
             turn.stopped = True
             break
-        request = llm.Request(
-            messages=messages,
-            model=settings.get("model"),
-            temperature=float(settings.get("temperature", 0.3)),
-            max_tokens=min(
-                int(settings.get("max_tokens", 256)),
-                prompt.CHANNEL_MAX_TOKENS.get(conversation.channel, 1 << 30),
-            ),
-            tools=tools.specs(actions),
-        )
         calls: list[llm.ToolCall] = []
         round_text: list[str] = []
-        asked = time.perf_counter()
-        stream = provider.stream(request)
+        ahead, prepared.ahead = prepared.ahead, None
+        if ahead is not None:  # the first round, asked before
+            asked, stream = ahead.asked, ahead.deltas()
+        else:
+            asked = time.perf_counter()
+            stream = provider.stream(_request(prepared, messages))
         try:
             async for delta in stream:
                 if stop is not None and stop.is_set():
@@ -169,6 +302,8 @@ async def respond(
             close = getattr(stream, "aclose", None)
             if close is not None:
                 await close()
+            if ahead is not None:
+                await ahead.close()
         if not calls or turn.stopped:
             break
         messages.append(llm.Message("assistant", "".join(round_text), tool_calls=calls))
@@ -201,6 +336,7 @@ async def respond(
                 yield Token(end_message)
             break
 
+    await close_ahead(prepared)  # a stop before the first round
     model = turn.model or settings.get("model") or provider.name
     latency_ms = round((time.perf_counter() - started) * 1000, 1)
     message = Message(
@@ -237,17 +373,20 @@ async def respond(
     yield Done(message, ended=turn.end, transfer_to=turn.transfer_to)
 
 
-async def _recent(session: AsyncSession, conversation_id: uuid.UUID) -> list[Message]:
-    """The conversation's last messages, oldest first: as many as the prompt's history holds."""
+async def _recent(session: AsyncSession, conversation_id: uuid.UUID) -> list[Line]:
+    """The conversation's last messages, oldest first: as many as the prompt's history holds,
+    with the columns the prompt reads."""
     newest = (
-        await session.scalars(
-            select(Message)
+        await session.execute(
+            select(
+                Message.conversation_id, Message.sender_type, Message.content, Message.created_at
+            )
             .where(Message.conversation_id == conversation_id)
             .order_by(Message.created_at.desc(), Message.id.desc())
             .limit(prompt.HISTORY_MESSAGES)
         )
     ).all()
-    return list(reversed(newest))
+    return list(newest)[::-1]
 
 
 async def suggest(session: AsyncSession, conversation: Conversation) -> str:

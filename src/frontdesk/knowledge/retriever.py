@@ -9,6 +9,7 @@ threshold (default `DEFAULT_THRESHOLD`) are used.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import numpy as np
@@ -41,15 +42,18 @@ async def _condition_met(kb: KnowledgeBase, question: str) -> bool:
     return float(np.dot(first, second)) >= CONDITION_SIMILARITY
 
 
-async def retrieve(session: Any, agent: Agent, question: str) -> prompt.Knowledge:
+async def retrieve(
+    session: Any, agent: Agent, question: str, knowledge_base_ids: list[uuid.UUID]
+) -> prompt.Knowledge:
+    """The passages of the agent's bases (`knowledge_base_ids`, as attached) for `question`."""
     knowledge = prompt.Knowledge()
-    if not question.strip():
+    if not question.strip() or not knowledge_base_ids:
         return knowledge
     from frontdesk.knowledge import service as knowledge_service
 
     scope = system_scope(agent.workspace_id)
     kbs: list[KnowledgeBase] = []
-    for kb in await knowledge_service.bases_of_agent(session, scope, agent.id):
+    for kb in await knowledge_service.bases_by_ids(session, scope, knowledge_base_ids):
         if not kb.rag_use_condition or await _condition_met(kb, question):
             kbs.append(kb)
     if not kbs:

@@ -182,6 +182,19 @@ async def get_many_existing(
     return [found[k] for k in kb_ids if k in found]
 
 
+async def bases_by_ids(
+    session: AsyncSession, scope: WorkspaceScope, ids: list[uuid.UUID]
+) -> list[KnowledgeBase]:
+    """The workspace's bases of `ids`, in that order (one query; unknown ids are left out)."""
+    if not ids:
+        return []
+    rows = await session.scalars(
+        scope.apply(select(KnowledgeBase), KnowledgeBase).where(KnowledgeBase.id.in_(ids))
+    )
+    found = {kb.id: kb for kb in rows.all()}
+    return [found[i] for i in ids if i in found]
+
+
 async def bases_of_agent(
     session: AsyncSession, scope: WorkspaceScope, agent_id: uuid.UUID
 ) -> list[KnowledgeBase]:
