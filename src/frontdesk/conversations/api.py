@@ -207,10 +207,14 @@ def _store_customer_message(
 
     async def store() -> tuple[Conversation, schemas.Message]:
         async with maker() as session:
-            merged = await session.merge(conversation, load=False)
-            await conversation_service.store_customer_message(session, merged, message)
+            # Read again in the writing transaction (locked on PostgreSQL): the counters are
+            # those of the conversation as it is, whatever was added since the request read it.
+            current = await session.get_one(
+                Conversation, conversation.id, with_for_update=True, populate_existing=True
+            )
+            await conversation_service.store_customer_message(session, current, message)
             await session.commit()
-            return merged, conversation_service.message_schema(message)
+            return current, conversation_service.message_schema(message)
 
     task = asyncio.ensure_future(store())
     _storing.add(task)
