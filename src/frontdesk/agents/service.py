@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete as sql_delete
@@ -58,26 +60,46 @@ async def _links(session: AsyncSession, agent_id: uuid.UUID, kind: str) -> list[
     return list(rows.all())
 
 
-async def with_links(
-    session: AsyncSession, agent_id: uuid.UUID
-) -> tuple[Agent, dict[str, list[uuid.UUID]]]:
-    """The agent and what it is attached to by kind (`action`, `knowledge_base`), each in the
-    order attached: one statement, for a conversation's turn."""
+@dataclass
+class Linked:
+    """An agent with what it is attached to by kind (`action`, `knowledge_base`), each in the
+    order attached."""
+
+    agent: Agent
+    links: dict[str, list[uuid.UUID]]
+
+
+def linked(rows: Sequence[Any]) -> Linked | None:
+    """`Linked` from rows of (agent, link kind, link target) of one agent left-joined to its
+    links, or None when there is no agent."""
+    if not rows or rows[0][0] is None:
+        return None
+    links: dict[str, list[uuid.UUID]] = {"action": [], "knowledge_base": []}
+    for row in rows:
+        kind, target_id = row[-2], row[-1]
+        if kind is not None:
+            links.setdefault(kind, []).append(target_id)
+    return Linked(rows[0][0], links)
+
+
+def with_links_columns() -> tuple[Any, ...]:
+    return (Agent, AgentLink.kind, AgentLink.target_id)
+
+
+async def with_links(session: AsyncSession, agent_id: uuid.UUID) -> Linked:
+    """The agent and its links, in one statement: for a conversation's turn."""
     rows = (
         await session.execute(
-            select(Agent, AgentLink.kind, AgentLink.target_id)
+            select(*with_links_columns())
             .outerjoin(AgentLink, AgentLink.agent_id == Agent.id)
             .where(Agent.id == agent_id)
             .order_by(AgentLink.created_at, AgentLink.target_id)
         )
     ).all()
-    if not rows:
+    found = linked(rows)
+    if found is None:
         raise NotFound("agent")
-    links: dict[str, list[uuid.UUID]] = {"action": [], "knowledge_base": []}
-    for _, kind, target_id in rows:
-        if kind is not None:
-            links.setdefault(kind, []).append(target_id)
-    return rows[0][0], links
+    return found
 
 
 async def action_ids(session: AsyncSession, agent_id: uuid.UUID) -> list[uuid.UUID]:

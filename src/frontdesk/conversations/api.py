@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from frontdesk.agents import service as agent_service
 from frontdesk.auth.context import AuthContext
 from frontdesk.auth.dependencies import InboxAuth, ReadAuth
 from frontdesk.channels import service as channel_service
@@ -240,6 +241,7 @@ async def answer(
     session: AsyncSession,
     conversation: Conversation,
     data: schemas.MessageCreate,
+    linked: agent_service.Linked | None = None,
 ) -> schemas.Exchange | Response:
     """Take the customer's message and answer it: streamed when the client asks for
     `text/event-stream`, else in the response (the reply is null while a member has the
@@ -252,7 +254,9 @@ async def answer(
         prepared: turn.Prepared | AppError | None = None
         if conversation_service.can_reply(conversation):
             try:
-                prepared = await turn.prepare(session, conversation, incoming=message)
+                prepared = await turn.prepare(
+                    session, conversation, incoming=message, linked=linked
+                )
             except AppError as exc:
                 prepared = exc
         if isinstance(prepared, turn.Prepared):
@@ -293,7 +297,9 @@ async def post_message(
     """As the customer (default): the message and the AI's reply, streamed as SSE with
     `Accept: text/event-stream`. As `member`: a human reply. As `note`: an internal note."""
     scope = scope_of(auth)
-    conversation = await conversation_service.get(session, scope, conversation_id)
+    conversation, linked = await conversation_service.get_with_agent(
+        session, scope, conversation_id
+    )
     if data.sender_type in ("member", "note"):
         note = await conversation_service.add_member_message(session, auth, conversation, data)
         return conversation_service.message_schema(note)
@@ -304,7 +310,7 @@ async def post_message(
             "CUSTOMER_ON_PHONE_NETWORK",
             409,
         )
-    return await answer(request, session, conversation, data)
+    return await answer(request, session, conversation, data, linked)
 
 
 @router.post("/{conversation_id}/status")

@@ -241,12 +241,15 @@ async def post_public_message(
     await _web_chat(session, request, None, claims.agent_id)
     await _agent_limit(request, claims.agent_id)
     scope = _scope(claims)
-    conversation = await conversation_service.get(session, scope, conversation_id)
+    conversation, linked = await conversation_service.get_with_agent(
+        session, scope, conversation_id
+    )
     return await answer(
         request,
         session,
         conversation,
         schemas.MessageCreate(content=data.content, attachments=data.attachments),
+        linked,
     )
 
 

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.agents.models import Agent
+from frontdesk.agents import service as agent_service
+from frontdesk.agents.models import Agent, AgentLink
 from frontdesk.audit import service as audit_service
 from frontdesk.auth.context import AuthContext
 from frontdesk.channels.models import Channel
@@ -365,6 +366,25 @@ async def get(
     session: AsyncSession, scope: WorkspaceScope, conversation_id: uuid.UUID
 ) -> Conversation:
     return await scope.get(session, Conversation, conversation_id, "conversation")
+
+
+async def get_with_agent(
+    session: AsyncSession, scope: WorkspaceScope, conversation_id: uuid.UUID
+) -> tuple[Conversation, agent_service.Linked | None]:
+    """The conversation with its agent and the agent's links, in one statement: what a
+    customer's message needs before the agent's turn."""
+    rows = (
+        await session.execute(
+            scope.apply(select(Conversation, *agent_service.with_links_columns()), Conversation)
+            .outerjoin(Agent, Agent.id == Conversation.agent_id)
+            .outerjoin(AgentLink, AgentLink.agent_id == Agent.id)
+            .where(Conversation.id == conversation_id)
+            .order_by(AgentLink.created_at, AgentLink.target_id)
+        )
+    ).all()
+    if not rows:
+        raise NotFound("conversation")
+    return rows[0][0], agent_service.linked([row[1:] for row in rows])
 
 
 async def read(

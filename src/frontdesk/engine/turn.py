@@ -111,13 +111,19 @@ async def prepare(
     conversation: Conversation,
     prompt_override: str | None = None,
     incoming: Message | None = None,
+    linked: agent_service.Linked | None = None,
 ) -> Prepared:
     """Read what the reply to the conversation needs, in the caller's transaction. `incoming`
-    is the customer's message when it is not stored yet: the reply answers it."""
+    is the customer's message when it is not stored yet: the reply answers it. `linked` is the
+    conversation's agent with its links, when the caller has read them."""
     started = time.perf_counter()
-    if conversation.agent_id is None:
-        raise Conflict("This conversation has no agent to answer it", "CONVERSATION_WITHOUT_AGENT")
-    agent, links = await agent_service.with_links(session, conversation.agent_id)
+    if linked is None:
+        if conversation.agent_id is None:
+            raise Conflict(
+                "This conversation has no agent to answer it", "CONVERSATION_WITHOUT_AGENT"
+            )
+        linked = await agent_service.with_links(session, conversation.agent_id)
+    agent, links = linked.agent, linked.links
     scope = system_scope(conversation.workspace_id)
     contact = (
         await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
