@@ -143,24 +143,27 @@ async def test_suggest_and_disabled_agent(client: httpx.AsyncClient, owner: Acco
     assert unknown.json()["code"] == "AGENT_NOT_FOUND"
 
 
-async def test_unavailable_model_is_503_not_500(client: httpx.AsyncClient, owner: Account) -> None:
-    agent = (
-        await client.post(
-            "/v1/agents",
-            headers=owner.headers,
-            json={
-                "name": "Remote",
-                "type": "chat",
-                "llm": {"provider": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": "k"},
-            },
-        )
-    ).json()
+_UNREACHABLE = {"provider": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": "k"}
+
+
+async def _conversation_with(
+    client: httpx.AsyncClient, owner: Account, llm: dict[str, Any]
+) -> tuple[dict[str, Any], str]:
+    """A conversation with a new agent on `llm`, and the path of its messages."""
+    agent = await client.post(
+        "/v1/agents", headers=owner.headers, json={"name": "Remote", "type": "chat", "llm": llm}
+    )
+    assert agent.status_code == 201, agent.text
     conversation = (
         await client.post(
-            "/v1/conversations", headers=owner.headers, json={"agent_id": agent["id"]}
+            "/v1/conversations", headers=owner.headers, json={"agent_id": agent.json()["id"]}
         )
     ).json()
-    url = f"/v1/conversations/{conversation['id']}/messages"
+    return conversation, f"/v1/conversations/{conversation['id']}/messages"
+
+
+async def test_unavailable_model_is_503_not_500(client: httpx.AsyncClient, owner: Account) -> None:
+    _, url = await _conversation_with(client, owner, _UNREACHABLE)
     response = await client.post(url, headers=owner.headers, json={"content": "hi"})
     assert response.status_code == 503
     assert response.json()["code"] == "LLM_UNAVAILABLE"
@@ -173,23 +176,7 @@ async def test_unavailable_model_in_a_stream_keeps_the_message(
 ) -> None:
     """The model is asked before the message is stored: its failure is told in the stream,
     after the stored message, and takes nothing with it."""
-    agent = (
-        await client.post(
-            "/v1/agents",
-            headers=owner.headers,
-            json={
-                "name": "Remote",
-                "type": "chat",
-                "llm": {"provider": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": "k"},
-            },
-        )
-    ).json()
-    conversation = (
-        await client.post(
-            "/v1/conversations", headers=owner.headers, json={"agent_id": agent["id"]}
-        )
-    ).json()
-    url = f"/v1/conversations/{conversation['id']}/messages"
+    conversation, url = await _conversation_with(client, owner, _UNREACHABLE)
     async with client.stream(
         "POST",
         url,
@@ -213,19 +200,7 @@ async def test_unavailable_model_in_a_stream_keeps_the_message(
 async def test_streamed_turns_answer_the_new_message_and_count_both(
     client: httpx.AsyncClient, owner: Account
 ) -> None:
-    agent = (
-        await client.post(
-            "/v1/agents",
-            headers=owner.headers,
-            json={"name": "Echo", "type": "chat", "llm": {"provider": "scripted"}},
-        )
-    ).json()
-    conversation = (
-        await client.post(
-            "/v1/conversations", headers=owner.headers, json={"agent_id": agent["id"]}
-        )
-    ).json()
-    url = f"/v1/conversations/{conversation['id']}/messages"
+    conversation, url = await _conversation_with(client, owner, {"provider": "scripted"})
     for n in range(3):
         async with client.stream(
             "POST",
