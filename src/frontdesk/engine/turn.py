@@ -10,7 +10,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -33,8 +32,8 @@ from frontdesk.tenancy.scope import system_scope
 
 MAX_TOOL_ROUNDS = 3
 
-# A line of the history: conversation_id, sender_type, content, created_at.
-Line = Row[uuid.UUID, str, str, datetime]
+# A line of the history: sender_type, content.
+Line = Row[str, str]
 
 
 @dataclass
@@ -384,9 +383,7 @@ async def _recent(session: AsyncSession, conversation_id: uuid.UUID) -> list[Lin
     with the columns the prompt reads."""
     newest = (
         await session.execute(
-            select(
-                Message.conversation_id, Message.sender_type, Message.content, Message.created_at
-            )
+            select(Message.sender_type, Message.content)
             .where(Message.conversation_id == conversation_id)
             .order_by(Message.created_at.desc(), Message.id.desc())
             .limit(prompt.HISTORY_MESSAGES)

@@ -53,7 +53,7 @@ async def retrieve(
 
     scope = system_scope(agent.workspace_id)
     kbs: list[KnowledgeBase] = []
-    for kb in await knowledge_service.bases_by_ids(session, scope, knowledge_base_ids):
+    for kb in await knowledge_service.get_many_existing(session, scope, knowledge_base_ids):
         if not kb.rag_use_condition or await _condition_met(kb, question):
             kbs.append(kb)
     if not kbs:

@@ -11,7 +11,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.agents import service as agent_service
-from frontdesk.agents.models import AgentLink
 from frontdesk.audit import service as audit_service
 from frontdesk.auth.context import AuthContext
 from frontdesk.errors import Conflict, NotFound, UnsupportedMediaType, ValidationFailed
@@ -180,35 +179,6 @@ async def get_many_existing(
         )
     }
     return [found[k] for k in kb_ids if k in found]
-
-
-async def bases_by_ids(
-    session: AsyncSession, scope: WorkspaceScope, ids: list[uuid.UUID]
-) -> list[KnowledgeBase]:
-    """The workspace's bases of `ids`, in that order (one query; unknown ids are left out)."""
-    if not ids:
-        return []
-    rows = await session.scalars(
-        scope.apply(select(KnowledgeBase), KnowledgeBase).where(KnowledgeBase.id.in_(ids))
-    )
-    found = {kb.id: kb for kb in rows.all()}
-    return [found[i] for i in ids if i in found]
-
-
-async def bases_of_agent(
-    session: AsyncSession, scope: WorkspaceScope, agent_id: uuid.UUID
-) -> list[KnowledgeBase]:
-    """The bases attached to an agent, in the order they were attached (one query)."""
-    rows = await session.scalars(
-        scope.apply(select(KnowledgeBase), KnowledgeBase)
-        .join(
-            AgentLink,
-            (AgentLink.target_id == KnowledgeBase.id) & (AgentLink.kind == LINK_KIND),
-        )
-        .where(AgentLink.agent_id == agent_id)
-        .order_by(AgentLink.created_at, AgentLink.target_id)
-    )
-    return list(rows.all())
 
 
 async def get_many(
