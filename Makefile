@@ -35,7 +35,9 @@ system-deps:
 dashboard:
 	@bash scripts/dashboard.sh
 
+# Bytecode compiled ahead (quick when current): a start then reads it even where writing it is off.
 run: install system-deps dashboard
+	@$(PY) -m compileall -q src > /dev/null
 	$(VENV)/bin/frontdesk serve --host $(HOST) --port $(PORT)
 
 # PostgreSQL with pgvector and Redis must be up for the suite; it fails, never skips, without them.

@@ -3,13 +3,15 @@ clean exit on SIGTERM."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.fixtures.databases import create_database, drop_database
-from tests.fixtures.server import frontdesk_server
+from tests.fixtures.server import FRONTDESK, free_port, frontdesk_server
 
 pytestmark = pytest.mark.slow
 
@@ -56,3 +58,39 @@ async def test_serve_register_login_me_and_sigterm(tmp_root: Path) -> None:
             assert "Traceback" not in server.log.read_text()
     finally:
         await drop_database(url)
+
+
+async def test_a_second_start_finds_the_database_migrated(tmp_root: Path) -> None:
+    url = await create_database(tmp_root)
+    try:
+        for n in range(2):  # the first start migrates (in a child process), the second does not
+            with frontdesk_server(tmp_root / f"restart-{n}", url) as server:
+                async with httpx.AsyncClient(base_url=server.url) as http:
+                    ready = await http.get("/readiness")
+                    assert ready.status_code == 200
+                assert server.stop() == 0
+            if n == 1:
+                assert "Running upgrade" not in server.log.read_text()
+    finally:
+        await drop_database(url)
+
+
+def test_a_failed_migration_stops_the_start_with_a_message(tmp_root: Path) -> None:
+    data = tmp_root / "unmigratable"
+    data.mkdir()
+    (data / "frontdesk.db").write_bytes(b"not a database" * 100)
+    env = {
+        **os.environ,
+        "FRONTDESK_DATA_DIR": str(data),
+        "FRONTDESK_DATABASE_URL": f"sqlite+aiosqlite:///{data / 'frontdesk.db'}",
+    }
+    done = subprocess.run(
+        [FRONTDESK, "serve", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "migrations failed" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -39,7 +38,7 @@ from frontdesk.events.live import create_broker
 from frontdesk.health.api import router as health_router
 from frontdesk.jobs import wakeup
 from frontdesk.jobs.runtime import Background, outbound_http
-from frontdesk.kit import native
+from frontdesk.kit import collector, native
 from frontdesk.kit.http import HTTPEdgeMiddleware
 from frontdesk.kit.ratelimit import RateLimiter
 from frontdesk.knowledge import retriever as knowledge_retriever  # noqa: F401 (registers it)
@@ -123,10 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.drain_seconds,
             (lambda: asyncio.ensure_future(background.shutdown())) if background else lambda: None,
         )
-        # What start-up loaded lives as long as the process: kept out of the collector's way,
-        # full collections (which stop the event loop for their length) stay short.
-        gc.collect()
-        gc.freeze()
+        collector.settle(long_lived=True)
         try:
             yield
         finally:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import signal
 import sys
+import threading
 from typing import Annotated
 
 import typer
@@ -13,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from frontdesk import __version__
+from frontdesk.kit import collector
 from frontdesk.settings import Settings, SettingsError, get_settings
 
 app = typer.Typer(
@@ -22,6 +25,13 @@ console = Console(stderr=True)
 
 Host = Annotated[str, typer.Option(help="Interface to listen on")]
 Port = Annotated[int, typer.Option(help="TCP port", min=1, max=65535)]
+
+
+@app.callback()
+def _started(ctx: typer.Context) -> None:
+    # The servers settle the collector once they have started (the app's lifespan, the worker).
+    if ctx.invoked_subcommand not in ("serve", "api", "worker"):
+        collector.settle()
 
 
 def _settings() -> Settings:
@@ -43,12 +53,64 @@ async def _migrate(settings: Settings) -> None:
         await engine.dispose()
 
 
+async def _at_head(settings: Settings) -> bool:
+    from frontdesk.db.engine import create_engine
+    from frontdesk.db.migrate import at_head
+
+    engine = create_engine(settings)
+    try:
+        return await at_head(engine)
+    except Exception:  # noqa: BLE001 (migrating says what is wrong, e.g. no database server)
+        return False
+    finally:
+        await engine.dispose()
+
+
 def _run_migrations(settings: Settings) -> None:
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
     try:
         asyncio.run(_migrate(settings))
-    except (OSError, RuntimeError) as exc:
-        console.print(f"[red]error:[/red] migrations failed: {exc}")
+    except (OSError, RuntimeError, SQLAlchemyError) as exc:
+        # The driver's own words ("file is not a database"), without SQLAlchemy's wrapping.
+        reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        console.print(f"[red]error:[/red] migrations failed: {escape(str(reason))}")
         raise typer.Exit(1) from None
+
+
+def _migrate_beside(settings: Settings, module: str) -> None:
+    """Migrate in a child process while this one imports `module` (the application, which uvicorn
+    then finds loaded): on a new database the start takes the longer of the two, not their sum.
+    In turn where processes cannot fork."""
+    if asyncio.run(_at_head(settings)):
+        importlib.import_module(module)
+        return
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        _run_migrations(settings)
+        importlib.import_module(module)
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            _run_migrations(settings)
+            code = 0
+        except typer.Exit as exc:
+            code = exc.exit_code
+        except BaseException:
+            console.print_exception()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    try:
+        importlib.import_module(module)
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise typer.Exit(1)  # the child said why
 
 
 def _serve(host: str, port: int, reload: bool, workers: int = 1, embedded: bool = False) -> None:
@@ -67,7 +129,11 @@ def _serve(host: str, port: int, reload: bool, workers: int = 1, embedded: bool 
         get_settings.cache_clear()
         settings = _settings()
     configure_logging(settings)
-    _run_migrations(settings)
+    if reload or workers > 1:
+        _run_migrations(settings)
+        collector.settle()  # this process only supervises the ones that serve
+    else:
+        _migrate_beside(settings, "frontdesk.app")
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it; a clean stop exits 0.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(

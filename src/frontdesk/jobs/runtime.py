@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 import frontdesk.tasks  # noqa: F401  (registers handlers and schedules)
 from frontdesk.jobs import scheduler, wakeup
 from frontdesk.jobs.worker import Worker
-from frontdesk.kit import native, ssrf
+from frontdesk.kit import collector, native, ssrf
 from frontdesk.settings import Settings
 
 log = structlog.get_logger("frontdesk.jobs")
@@ -85,6 +85,7 @@ async def run_worker(settings: Settings) -> None:
             await broker.start()
             wakeup.connect(broker)
         background.start()
+        collector.settle(long_lived=True)
         await background.stop.wait()
     finally:
         await background.shutdown()
