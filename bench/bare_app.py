@@ -39,7 +39,9 @@ class Principal(BaseModel):
     role: str
 
 
-def _bearer(authorization: Annotated[str | None, Header()] = None) -> str:
+async def _bearer(authorization: Annotated[str | None, Header()] = None) -> str:
+    # Asynchronous, as Frontdesk's own dependencies are: FastAPI runs a plain `def` dependency in
+    # a worker thread, which would cost this reference a thread hop per request.
     return (authorization or "").removeprefix("Bearer ")
 
 
