@@ -61,7 +61,9 @@ async def read(request: Request) -> JSONResponse:
     global _engine
     if _engine is None:
         url = os.environ["BENCH_DATABASE_URL"].replace("postgresql://", "postgresql+asyncpg://")
-        _engine = create_async_engine(url, pool_size=10)
+        # As many connections as wrk keeps requests in flight, all kept (overflow connections
+        # would be opened and closed all the time).
+        _engine = create_async_engine(url, pool_size=64, max_overflow=0)
     token = request.headers.get("authorization", "").removeprefix("Bearer ")
     async with _engine.connect() as conn:
         row = (await conn.execute(_KEY, {"key_hash": hash_token(token)})).first()

@@ -33,11 +33,14 @@ class Settings(BaseSettings):
     env: Literal["development", "production", "test"] = "development"
     data_dir: Path = Path("frontdesk-data")
     database_url: str | None = None
-    # Database connections per process: the pool, what it may open beyond it under load, and
-    # how long a request waits for one before it is answered 503 `DATABASE_BUSY`. Keep
-    # processes x (pool + overflow) under the server's max_connections.
-    database_pool_size: int = Field(default=10, ge=1, le=500)
-    database_max_overflow: int = Field(default=20, ge=0, le=1000)
+    # Database connections per process: the pool (opened as load needs them, then kept), what it
+    # may open beyond it (closed again as each is returned), and how long a request waits for one
+    # before it is answered 503 `DATABASE_BUSY`. Keep processes x (pool + overflow) under the
+    # server's max_connections. No overflow by default: under a steady load beyond the pool,
+    # overflow connections are opened and closed for every few requests, which cost PostgreSQL
+    # a third of its throughput (docs/benchmarks.md, "Foundation: authenticated read").
+    database_pool_size: int = Field(default=30, ge=1, le=500)
+    database_max_overflow: int = Field(default=0, ge=0, le=1000)
     database_pool_timeout: float = Field(default=30, gt=0, le=600)
     redis_url: str | None = None
     secret_key: str | None = Field(default=None, min_length=32)
