@@ -8,7 +8,8 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -254,21 +255,15 @@ async def generate(
     """Stream the model on a prepared turn, run the tools it asks for, and add the reply to
     `session` (flushed, for the caller to commit). Call it outside the transaction that
     prepared the turn: the model may think for seconds."""
-    started = prepared.started
-    knowledge = prepared.knowledge
     messages = list(prepared.messages)
-    actions = prepared.actions
-    provider = prepared.provider
-    settings = prepared.settings
-    missing = prepared.missing
-    by_name = {a.name: a for a in actions}
+    by_name = {a.name: a for a in prepared.actions}
     tool_context = tools.ToolContext(session, http, conversation, prepared.contact)
     turn = _Turn()
     canned = _canned(prepared)
     if canned:
         turn.text.append(canned)
         turn.model = "knowledge:no-answer"
-        turn.first_token_ms = round((time.perf_counter() - started) * 1000, 1)
+        turn.first_token_ms = round((time.perf_counter() - prepared.started) * 1000, 1)
         yield Token(canned)
     for _ in range(0 if canned else MAX_TOOL_ROUNDS + 1):
         if stop is not None and stop.is_set():
@@ -276,81 +271,124 @@ async def generate(
             break
         calls: list[llm.ToolCall] = []
         round_text: list[str] = []
-        ahead, prepared.ahead = prepared.ahead, None
-        if ahead is not None:  # the first round, asked before
-            asked, stream = ahead.asked, ahead.deltas()
-        else:
-            asked = time.perf_counter()
-            stream = provider.stream(_request(prepared, messages))
-        try:
-            async for delta in stream:
-                if stop is not None and stop.is_set():
-                    turn.stopped = True
-                    break
-                if delta.text:
-                    if turn.first_token_ms is None:
-                        now = time.perf_counter()
-                        turn.first_token_ms = round((now - started) * 1000, 1)
-                        turn.model_first_token_ms = round((now - asked) * 1000, 1)
-                    round_text.append(delta.text)
-                    turn.text.append(delta.text)
-                    yield Token(delta.text)
-                calls.extend(delta.tool_calls)
-                if delta.usage is not None:
-                    turn.usage.prompt_tokens += delta.usage.prompt_tokens
-                    turn.usage.completion_tokens += delta.usage.completion_tokens
-                    turn.usage.estimated = turn.usage.estimated or delta.usage.estimated
-                if delta.model:
-                    turn.model = delta.model
-        finally:
-            # A stop leaves the stream unfinished: close it so the model stops generating.
-            close = getattr(stream, "aclose", None)
-            if close is not None:
-                await close()
-            if ahead is not None:
-                await ahead.close()
+        # Closed at once when the caller closes this turn: the model stops generating.
+        answer = _model_round(prepared, messages, turn, stop, calls, round_text)
+        async with aclosing(answer) as said:
+            async for token in said:
+                yield token
         if not calls or turn.stopped:
             break
         messages.append(llm.Message("assistant", "".join(round_text), tool_calls=calls))
-        for call in calls:
-            action = by_name.get(call.name)
-            filler = action.config.get("speech_while_waiting") if action is not None else None
-            if filler:
-                # Said while the tool runs (on a call: spoken at once), so nobody waits in silence.
-                spoken = (" " if turn.text else "") + str(filler) + " "
-                turn.text.append(spoken)
-                yield Token(spoken)
-            if action is None:
-                told = json.dumps({"ok": False, "error": f"no tool named {call.name}"})
-            else:
-                told, record = await tools.run(tool_context, action, call)
-                turn.executed.append(record)
-                turn.end = turn.end or (action.type == "end_call" and record["ok"])
-                if action.type == "live_transfer" and record["ok"]:
-                    turn.handover = True
-                    turn.transfer_to = record["result"].get("transfer_to")
-            messages.append(llm.Message("tool", told, tool_call_id=call.id))
+        async with aclosing(_run_tools(tool_context, by_name, calls, turn, messages)) as said:
+            async for token in said:
+                yield token
         if turn.end or turn.handover:
-            # The conversation is ending or going to a person: the action's own words close
-            # the reply when the model wrote none, and the model is not asked again.
-            end_message = next(
-                (by_name[c.name].config.get("message") for c in calls if c.name in by_name), None
-            )
-            if end_message and not turn.text:
-                turn.text.append(end_message)
-                yield Token(end_message)
-            break
+            break  # the conversation is ending or going to a person: the model is not asked again
 
     await close_ahead(prepared)  # a stop before the first round
-    model = turn.model or settings.get("model") or provider.name
-    latency_ms = round((time.perf_counter() - started) * 1000, 1)
-    message = Message(
+    message = _reply(conversation, prepared, turn)
+    session.add(message)
+    if turn.executed:
+        conversation.executed_actions = [*(conversation.executed_actions or []), *turn.executed]
+    await session.flush()
+    yield Done(message, ended=turn.end, transfer_to=turn.transfer_to)
+
+
+async def _model_round(
+    prepared: Prepared,
+    messages: list[llm.Message],
+    turn: _Turn,
+    stop: asyncio.Event | None,
+    calls: list[llm.ToolCall],
+    round_text: list[str],
+) -> AsyncGenerator[Token, None]:
+    """One answer of the model: its text as tokens (also into `round_text`), the tools it asks
+    for into `calls`, its usage and first-token times into `turn`."""
+    ahead, prepared.ahead = prepared.ahead, None
+    if ahead is not None:  # the first round, asked before
+        asked, stream = ahead.asked, ahead.deltas()
+    else:
+        asked = time.perf_counter()
+        stream = prepared.provider.stream(_request(prepared, messages))
+    try:
+        async for delta in stream:
+            if stop is not None and stop.is_set():
+                turn.stopped = True
+                break
+            if delta.text:
+                if turn.first_token_ms is None:
+                    now = time.perf_counter()
+                    turn.first_token_ms = round((now - prepared.started) * 1000, 1)
+                    turn.model_first_token_ms = round((now - asked) * 1000, 1)
+                round_text.append(delta.text)
+                turn.text.append(delta.text)
+                yield Token(delta.text)
+            calls.extend(delta.tool_calls)
+            if delta.usage is not None:
+                turn.usage.prompt_tokens += delta.usage.prompt_tokens
+                turn.usage.completion_tokens += delta.usage.completion_tokens
+                turn.usage.estimated = turn.usage.estimated or delta.usage.estimated
+            if delta.model:
+                turn.model = delta.model
+    finally:
+        # A stop leaves the stream unfinished: close it so the model stops generating.
+        close = getattr(stream, "aclose", None)
+        if close is not None:
+            await close()
+        if ahead is not None:
+            await ahead.close()
+
+
+async def _run_tools(
+    context: tools.ToolContext,
+    by_name: dict[str, Action],
+    calls: list[llm.ToolCall],
+    turn: _Turn,
+    messages: list[llm.Message],
+) -> AsyncGenerator[Token, None]:
+    """Run the tools the model asked for, their results into `messages` for its next round;
+    yields the words said while a tool runs, and an ending action's own words."""
+    for call in calls:
+        action = by_name.get(call.name)
+        filler = action.config.get("speech_while_waiting") if action is not None else None
+        if filler:
+            # Said while the tool runs (on a call: spoken at once), so nobody waits in silence.
+            spoken = (" " if turn.text else "") + str(filler) + " "
+            turn.text.append(spoken)
+            yield Token(spoken)
+        if action is None:
+            told = json.dumps({"ok": False, "error": f"no tool named {call.name}"})
+        else:
+            told, record = await tools.run(context, action, call)
+            turn.executed.append(record)
+            turn.end = turn.end or (action.type == "end_call" and record["ok"])
+            if action.type == "live_transfer" and record["ok"]:
+                turn.handover = True
+                turn.transfer_to = record["result"].get("transfer_to")
+        messages.append(llm.Message("tool", told, tool_call_id=call.id))
+    if turn.end or turn.handover:
+        # The action's own words close the reply when the model wrote none.
+        end_message = next(
+            (by_name[c.name].config.get("message") for c in calls if c.name in by_name), None
+        )
+        if end_message and not turn.text:
+            turn.text.append(end_message)
+            yield Token(end_message)
+
+
+def _reply(conversation: Conversation, prepared: Prepared, turn: _Turn) -> Message:
+    """The agent's message for what the turn said and did."""
+    provider = prepared.provider
+    model = turn.model or prepared.settings.get("model") or provider.name
+    latency_ms = round((time.perf_counter() - prepared.started) * 1000, 1)
+    text = "".join(turn.text)
+    return Message(
         id=uuid.uuid4(),
         conversation_id=conversation.id,
         workspace_id=conversation.workspace_id,
         sender_type="agent",
-        content="".join(turn.text).strip(),
-        search_text=message_search.index_text("".join(turn.text)),
+        content=text.strip(),
+        search_text=message_search.index_text(text),
         attachments=[],
         ai_metadata={
             "model": model,
@@ -363,19 +401,14 @@ async def generate(
             "latency_ms": latency_ms,
             "first_token_ms": turn.first_token_ms,
             "model_first_token_ms": turn.model_first_token_ms,
-            "sources": knowledge.sources,
-            "knowledge_consulted": knowledge.consulted,
-            "unknown_variables": missing,
+            "sources": prepared.knowledge.sources,
+            "knowledge_consulted": prepared.knowledge.consulted,
+            "unknown_variables": prepared.missing,
             "executed_actions": [r["name"] for r in turn.executed],
             **({"interrupted": True} if turn.stopped else {}),
         },
         response_ms=latency_ms,
     )
-    session.add(message)
-    if turn.executed:
-        conversation.executed_actions = [*(conversation.executed_actions or []), *turn.executed]
-    await session.flush()
-    yield Done(message, ended=turn.end, transfer_to=turn.transfer_to)
 
 
 async def _recent(session: AsyncSession, conversation_id: uuid.UUID) -> list[Line]:
