@@ -17,7 +17,7 @@ from frontdesk.agents import service as agent_service
 from frontdesk.auth.context import AuthContext
 from frontdesk.auth.dependencies import InboxAuth, ReadAuth
 from frontdesk.channels import service as channel_service
-from frontdesk.conversations import schemas
+from frontdesk.conversations import inbox, schemas
 from frontdesk.conversations import service as conversation_service
 from frontdesk.conversations.models import Conversation, Message
 from frontdesk.crm import contacts as contact_service
@@ -59,7 +59,7 @@ async def list_conversations(
 ) -> Page[schemas.ConversationListItem]:
     """List conversations, newest first; `search` looks inside messages. Each carries its
     latest message (`last_message`, the first 200 characters) and its `contact`."""
-    items, total = await conversation_service.list_conversations(
+    items, total = await inbox.list_conversations(
         session,
         scope_of(auth),
         pagination,
@@ -74,7 +74,7 @@ async def list_conversations(
         end_date=end_date,
         search=search,
     )
-    return Page.of(await conversation_service.list_items(session, items), total, pagination)
+    return Page.of(await inbox.list_items(session, items), total, pagination)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -373,7 +373,5 @@ async def contact_conversations(
     """A contact's conversations, newest first."""
     scope = scope_of(auth)
     await contact_service.get(session, scope, contact_id)
-    items, total = await conversation_service.list_conversations(
-        session, scope, pagination, contact_id=contact_id
-    )
+    items, total = await inbox.list_conversations(session, scope, pagination, contact_id=contact_id)
     return Page.of([conversation_service.to_schema(c) for c in items], total, pagination)
