@@ -65,7 +65,9 @@ _KEY_LOOKUP = select(
 async def _from_api_key(
     request: Request, session: AsyncSession, token: str
 ) -> tuple[uuid.UUID, uuid.UUID, Role]:
-    key = (await session.execute(_KEY_LOOKUP, {"key_hash": hash_token(token)})).first()
+    # On the session's connection: a Core statement needs none of the ORM's execution steps.
+    connection = await session.connection()
+    key = (await connection.execute(_KEY_LOOKUP, {"key_hash": hash_token(token)})).first()
     now = datetime.now(UTC)
     if key is None:
         raise Unauthenticated("Unknown API key", "AUTH_TOKEN_INVALID")
@@ -102,8 +104,9 @@ def _note_use(request: Request, key_id: uuid.UUID, now: datetime) -> None:
 
 async def _from_jwt(session: AsyncSession, token: str) -> tuple[uuid.UUID, uuid.UUID, Role]:
     claims = security.decode_token(token, "access")
+    connection = await session.connection()  # a Core statement: see `_from_api_key`
     row = (
-        await session.execute(
+        await connection.execute(
             select(User.token_version, User.is_active, Membership.role)
             .join(Membership, Membership.user_id == User.id)
             .where(
