@@ -255,6 +255,37 @@ def _p99(values: list[float]) -> float:
     return ordered[max(0, int(len(ordered) * 0.99) - 1)]
 
 
+def _row(what: str, values: list[float]) -> list[str]:
+    return [what, f"{statistics.median(values):.1f}", f"{_p99(values):.1f}"]
+
+
+def _first_token_rows(base: str, samples: int, url: str) -> list[list[str]]:
+    rows = []
+    _settle(url)
+    wall, engine, model = asyncio.run(_first_token(base, samples, url))
+    gap = [w - m for w, m in zip(wall, model, strict=True)]
+    rows.append(
+        _row(
+            "first token over HTTP minus the model's own first token, local model "
+            "(each message once the previous turn's events are delivered)",
+            gap,
+        )
+    )
+    before = [e - m for e, m in zip(engine, model, strict=True)]
+    rows.append(_row("of which the engine's work before asking the model", before))
+    rows.append(_row("first token over HTTP, local model", wall))
+    wall, _, model = asyncio.run(_first_token(base, samples))
+    gap = [w - m for w, m in zip(wall, model, strict=True)]
+    rows.append(
+        _row(
+            "the same, each message right after the previous reply (its event "
+            "deliveries running meanwhile)",
+            gap,
+        )
+    )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--turns", type=int, default=300)
@@ -273,6 +304,7 @@ def main() -> None:
             "FRONTDESK_DATABASE_URL": url,
             "FRONTDESK_DATA_DIR": tmp,
             "FRONTDESK_RATE_LIMIT": "100000000/hour",
+            "FRONTDESK_AUTH_RATE_LIMIT": "100000/minute",  # every phase signs up anew
             "FRONTDESK_LOG_LEVEL": "warning",
             "FRONTDESK_ENV": "production",
         }
@@ -280,27 +312,16 @@ def main() -> None:
         with process([str(BIN / "frontdesk"), "serve", "--port", str(port)], env, f"{base}/health"):
             single, _, engine_single = asyncio.run(_turns(base, args.turns, 1))
             rows.append(
-                [
-                    "engine time per turn, instant model (ai_metadata.latency_ms)",
-                    f"{statistics.median(engine_single):.1f}",
-                    f"{_p99(engine_single):.1f}",
-                ]
+                _row("engine time per turn, instant model (ai_metadata.latency_ms)", engine_single)
             )
-            rows.append(
-                [
-                    "HTTP turn (POST message, reply stored), 1 conversation",
-                    f"{statistics.median(single):.1f}",
-                    f"{_p99(single):.1f}",
-                ]
-            )
+            rows.append(_row("HTTP turn (POST message, reply stored), 1 conversation", single))
             _, _, engine_kb = asyncio.run(_turns(base, args.turns, 1, (url, args.kb_chunks)))
             rows.append(
-                [
+                _row(
                     f"engine time per turn with a {args.kb_chunks:,}-chunk knowledge base "
                     "(query embedded by the local model, hybrid search, passages in the prompt)",
-                    f"{statistics.median(engine_kb):.1f}",
-                    f"{_p99(engine_kb):.1f}",
-                ]
+                    engine_kb,
+                )
             )
             # The same questions twice: the second time the process remembers their embeddings
             # (and the words' counts and candidates), as for a customer's frequent questions.
@@ -308,60 +329,18 @@ def main() -> None:
                 _turns(base, 2 * args.turns, 1, (url, args.kb_chunks), distinct=args.turns)
             )
             rows.append(
-                [
+                _row(
                     "the same questions again (embeddings, word counts, candidates remembered)",
-                    f"{statistics.median(again[args.turns :]):.1f}",
-                    f"{_p99(again[args.turns :]):.1f}",
-                ]
+                    again[args.turns :],
+                )
             )
             if args.engine_only:
                 print(table(["what", "median ms", "p99 ms"], rows))
                 return
-            _settle(url)
-            wall, engine, model = asyncio.run(_first_token(base, args.ttft_samples, url))
-            gap = [w - m for w, m in zip(wall, model, strict=True)]
-            rows.append(
-                [
-                    "first token over HTTP minus the model's own first token, local model "
-                    "(each message once the previous turn's events are delivered)",
-                    f"{statistics.median(gap):.1f}",
-                    f"{_p99(gap):.1f}",
-                ]
-            )
-            before = [e - m for e, m in zip(engine, model, strict=True)]
-            rows.append(
-                [
-                    "of which the engine's work before asking the model",
-                    f"{statistics.median(before):.1f}",
-                    f"{_p99(before):.1f}",
-                ]
-            )
-            rows.append(
-                [
-                    "first token over HTTP, local model",
-                    f"{statistics.median(wall):.1f}",
-                    f"{_p99(wall):.1f}",
-                ]
-            )
-            wall, _, model = asyncio.run(_first_token(base, args.ttft_samples))
-            gap = [w - m for w, m in zip(wall, model, strict=True)]
-            rows.append(
-                [
-                    "the same, each message right after the previous reply (its event "
-                    "deliveries running meanwhile)",
-                    f"{statistics.median(gap):.1f}",
-                    f"{_p99(gap):.1f}",
-                ]
-            )
+            rows += _first_token_rows(base, args.ttft_samples, url)
             # Last: it leaves the worker a backlog of event deliveries.
             many, rate, _ = asyncio.run(_turns(base, args.turns, 50))
-            rows.append(
-                [
-                    f"HTTP turn, 50 concurrent conversations ({rate:.0f} turns/s)",
-                    f"{statistics.median(many):.1f}",
-                    f"{_p99(many):.1f}",
-                ]
-            )
+            rows.append(_row(f"HTTP turn, 50 concurrent conversations ({rate:.0f} turns/s)", many))
     for concurrent in (1, 4):
         speed, first = asyncio.run(_local_speed(concurrent))
         rows.append(

@@ -8,7 +8,8 @@ import os
 import signal
 import sys
 import threading
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -22,6 +23,11 @@ app = typer.Typer(
     help="Frontdesk: AI agents for a business's chats and phone calls.", no_args_is_help=True
 )
 console = Console(stderr=True)
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+T = TypeVar("T")
 
 Host = Annotated[str, typer.Option(help="Interface to listen on")]
 Port = Annotated[int, typer.Option(help="TCP port", min=1, max=65535)]
@@ -42,35 +48,32 @@ def _settings() -> Settings:
         raise typer.Exit(2) from None
 
 
-async def _migrate(settings: Settings) -> None:
+async def _on_engine(settings: Settings, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     from frontdesk.db.engine import create_engine
-    from frontdesk.db.migrate import upgrade
 
     engine = create_engine(settings)
     try:
-        await upgrade(engine)
+        return await work(engine)
     finally:
         await engine.dispose()
 
 
-async def _at_head(settings: Settings) -> bool:
-    from frontdesk.db.engine import create_engine
+def _at_head(settings: Settings) -> bool:
     from frontdesk.db.migrate import at_head
 
-    engine = create_engine(settings)
     try:
-        return await at_head(engine)
+        return asyncio.run(_on_engine(settings, at_head))
     except Exception:  # noqa: BLE001 (migrating says what is wrong, e.g. no database server)
         return False
-    finally:
-        await engine.dispose()
 
 
 def _run_migrations(settings: Settings) -> None:
     from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+    from frontdesk.db.migrate import upgrade
+
     try:
-        asyncio.run(_migrate(settings))
+        asyncio.run(_on_engine(settings, upgrade))
     except (OSError, RuntimeError, SQLAlchemyError) as exc:
         # The driver's own words ("file is not a database"), without SQLAlchemy's wrapping.
         reason = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
@@ -82,7 +85,7 @@ def _migrate_beside(settings: Settings, module: str) -> None:
     """Migrate in a child process while this one imports `module` (the application, which uvicorn
     then finds loaded): on a new database the start takes the longer of the two, not their sum.
     In turn where processes cannot fork."""
-    if asyncio.run(_at_head(settings)):
+    if _at_head(settings):
         importlib.import_module(module)
         return
     if not hasattr(os, "fork") or threading.active_count() > 1:

@@ -82,15 +82,16 @@ def linked(rows: Sequence[Any]) -> Linked | None:
     return Linked(rows[0][0], links)
 
 
-def with_links_columns() -> tuple[Any, ...]:
-    return (Agent, AgentLink.kind, AgentLink.target_id)
+# What `linked` reads of each row: select them (after any columns of your own) left-joined to
+# the agent's links, ordered by `AgentLink.created_at, AgentLink.target_id`.
+WITH_LINKS = (Agent, AgentLink.kind, AgentLink.target_id)
 
 
 async def with_links(session: AsyncSession, agent_id: uuid.UUID) -> Linked:
     """The agent and its links, in one statement: for a conversation's turn."""
     rows = (
         await session.execute(
-            select(*with_links_columns())
+            select(*WITH_LINKS)
             .outerjoin(AgentLink, AgentLink.agent_id == Agent.id)
             .where(Agent.id == agent_id)
             .order_by(AgentLink.created_at, AgentLink.target_id)

@@ -253,7 +253,7 @@ async def get_with_agent(
     customer's message needs before the agent's turn."""
     rows = (
         await session.execute(
-            scope.apply(select(Conversation, *agent_service.with_links_columns()), Conversation)
+            scope.apply(select(Conversation, *agent_service.WITH_LINKS), Conversation)
             .outerjoin(Agent, Agent.id == Conversation.agent_id)
             .outerjoin(AgentLink, AgentLink.agent_id == Agent.id)
             .where(Conversation.id == conversation_id)

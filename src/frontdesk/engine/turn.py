@@ -137,25 +137,8 @@ async def prepare(
         if contact is not None
         else []
     )
-    question = next((m.content for m in reversed(past) if m.sender_type == "user"), None)
-    if question is None:  # the customer's last words are older than the window
-        question = (
-            await session.scalar(
-                select(Message.content)
-                .where(Message.conversation_id == conversation.id, Message.sender_type == "user")
-                .order_by(Message.created_at.desc(), Message.id.desc())
-                .limit(1)
-            )
-            or ""
-        )
-    knowledge = prompt.Knowledge()
-    for retriever in prompt.RETRIEVERS:
-        found = await retriever(session, agent, question, links["knowledge_base"])
-        knowledge.passages.extend(found.passages)
-        knowledge.sources.extend(found.sources)
-        if found.consulted:
-            knowledge.consulted = True
-            knowledge.no_answer_message = knowledge.no_answer_message or found.no_answer_message
+    question = await _question(session, conversation.id, past)
+    knowledge = await _knowledge(session, agent, question, links["knowledge_base"])
     system, missing = prompt.system_prompt(
         agent, values, memories, knowledge, prompt_override, conversation.channel
     )
@@ -172,6 +155,37 @@ async def prepare(
         settings=agent.llm or {},
         channel=conversation.channel,
     )
+
+
+async def _question(
+    session: AsyncSession, conversation_id: uuid.UUID, past: list[prompt.Said]
+) -> str:
+    """The customer's last words: in the history read, or older than its window."""
+    question = next((m.content for m in reversed(past) if m.sender_type == "user"), None)
+    if question is not None:
+        return question
+    older = await session.scalar(
+        select(Message.content)
+        .where(Message.conversation_id == conversation_id, Message.sender_type == "user")
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+    )
+    return older or ""
+
+
+async def _knowledge(
+    session: AsyncSession, agent: Agent, question: str, knowledge_base_ids: list[uuid.UUID]
+) -> prompt.Knowledge:
+    """What every registered retriever found for the question."""
+    knowledge = prompt.Knowledge()
+    for retriever in prompt.RETRIEVERS:
+        found = await retriever(session, agent, question, knowledge_base_ids)
+        knowledge.passages.extend(found.passages)
+        knowledge.sources.extend(found.sources)
+        if found.consulted:
+            knowledge.consulted = True
+            knowledge.no_answer_message = knowledge.no_answer_message or found.no_answer_message
+    return knowledge
 
 
 def _request(prepared: Prepared, messages: list[llm.Message]) -> llm.Request:
