@@ -4,10 +4,13 @@ GIN full text) and SQLite (FTS5 + numpy over the cached matrix), with HNSW recal
 exact search.
 
     .venv/bin/python -m bench.knowledge_search [--sizes 10000,100000]
-        [--databases sqlite,postgresql] [--queries 200]
+        [--databases sqlite,postgresql] [--queries 200] [--windows N]
 
 Chunks are random words drawn with a Zipf law (60 a chunk) and clustered random unit vectors, so
 no model runs: the query vector is a chunk's vector with noise, the query text five of its words.
+With `--windows N`, every chunk also has N window vectors (as a passage longer than the model
+reads has; each near its chunk's), so vector search reads both indexes and a chunk scores as its
+best vector; recall is then against the exact best-of-all-vectors search.
 As many queries again as are measured run first to warm the caches up; each measured query runs
 in every mode, each mode first in turn, with no candidate rows remembered from another search.
 """
@@ -38,6 +41,7 @@ from frontdesk.knowledge.models import (
     KnowledgeChunk,
     KnowledgeSource,
     KnowledgeTerm,
+    KnowledgeWindow,
 )
 from frontdesk.settings import Settings
 from frontdesk.tenancy.models import Workspace
@@ -62,11 +66,20 @@ def _vectors(rng: np.random.Generator, n: int, centres: np.ndarray) -> np.ndarra
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
 
+def _near(rng: np.random.Generator, vectors: np.ndarray) -> np.ndarray:
+    moved = vectors + rng.normal(scale=0.5 / np.sqrt(DIMS), size=vectors.shape).astype(np.float32)
+    return (moved / np.linalg.norm(moved, axis=1, keepdims=True)).astype(np.float32)
+
+
 async def load_synthetic(
-    engine: AsyncEngine, workspace_id: uuid.UUID, size: int, rng: np.random.Generator
+    engine: AsyncEngine,
+    workspace_id: uuid.UUID,
+    size: int,
+    rng: np.random.Generator,
+    windows: int = 0,
 ) -> tuple[uuid.UUID, np.ndarray, list[list[str]]]:
-    """A knowledge base of `size` synthetic chunks in the workspace: (id, vectors, some chunks'
-    words)."""
+    """A knowledge base of `size` synthetic chunks in the workspace, each with `windows` window
+    vectors: (id, every chunk's vectors (size x (1 + windows) x dims), some chunks' words)."""
     maker = create_sessionmaker(engine)
     vocabulary = _vocabulary(rng)
     ranks = np.arange(1, VOCABULARY + 1)
@@ -103,8 +116,9 @@ async def load_synthetic(
         kb_id, source_id = kb.id, source.id
     if postgres:
         async with engine.begin() as conn:
-            await conn.execute(text("DROP INDEX IF EXISTS ix_knowledge_chunks_hnsw_384"))
-    all_vectors = np.empty((size, DIMS), dtype=np.float32)
+            for table_name in index.VECTOR_TABLES:
+                await conn.execute(text(f"DROP INDEX IF EXISTS ix_{table_name}_hnsw_384"))
+    all_vectors = np.empty((size, 1 + windows, DIMS), dtype=np.float32)
     sample_words: list[list[str]] = []
     df: dict[str, int] = {}
     tokens = 0
@@ -113,7 +127,12 @@ async def load_synthetic(
     for start in range(0, size, BATCH):
         count = min(BATCH, size - start)
         vectors = _vectors(rng, count, centres)
-        all_vectors[start : start + count] = vectors
+        all_vectors[start : start + count, 0] = vectors
+        window_rows = []
+        for number in range(windows):
+            near = _near(rng, vectors)
+            all_vectors[start : start + count, 1 + number] = near
+            window_rows.append(near)
         rows = []
         drawn = rng.choice(VOCABULARY, size=(count, WORDS_PER_CHUNK), p=zipf)
         for i in range(count):
@@ -147,6 +166,22 @@ async def load_synthetic(
             )
         async with maker() as session:
             await session.execute(insert(KnowledgeChunk), rows)
+            if windows:
+                await session.execute(
+                    insert(KnowledgeWindow),
+                    [
+                        {
+                            "chunk_id": row["id"],
+                            "number": number,
+                            "knowledge_base_id": kb_id,
+                            "content_hash": "0" * 64,
+                            "dimensions": DIMS,
+                            "embedding": window_rows[number][i].tobytes(),
+                        }
+                        for i, row in enumerate(rows)
+                        for number in range(windows)
+                    ],
+                )
             await session.commit()
     async with maker() as session:
         items = [{"knowledge_base_id": kb_id, "term": t, "df": n} for t, n in df.items()]
@@ -161,14 +196,19 @@ async def load_synthetic(
         started = time.perf_counter()
         async with engine.begin() as conn:
             await conn.execute(text("SET maintenance_work_mem = '2GB'"))
-            await conn.execute(text(index.ensure_hnsw_sql(DIMS).replace("IF NOT EXISTS ", "")))
-            await conn.execute(text("ANALYZE knowledge_chunks"))
+            for table_name in index.VECTOR_TABLES:
+                sql = index.ensure_hnsw_sql(DIMS, table_name).replace("IF NOT EXISTS ", "")
+                await conn.execute(text(sql))
+                await conn.execute(text(f"ANALYZE {table_name}"))
         index_seconds = time.perf_counter() - started
-    print(f"  loaded {size} chunks in {load_seconds:.0f} s, HNSW built in {index_seconds:.0f} s")
+    print(
+        f"  loaded {size} chunks ({size * windows} windows) in {load_seconds:.0f} s, "
+        f"HNSW built in {index_seconds:.0f} s"
+    )
     return kb_id, all_vectors, sample_words
 
 
-async def _measure(url: str, size: int, queries: int) -> dict[str, Any]:
+async def _measure(url: str, size: int, queries: int, windows: int) -> dict[str, Any]:
     rng = np.random.default_rng(7)
     engine = create_engine(Settings(database_url=url, data_dir=Path("/tmp/frontdesk-bench")))
     await upgrade(engine)
@@ -177,14 +217,14 @@ async def _measure(url: str, size: int, queries: int) -> dict[str, Any]:
         workspace = Workspace(name="Bench", llm={}, voice={})
         session.add(workspace)
         await session.commit()
-    kb_id, vectors, sample_words = await load_synthetic(engine, workspace.id, size, rng)
+    kb_id, vectors, sample_words = await load_synthetic(engine, workspace.id, size, rng, windows)
     # The first half of the queries warm the database's caches up (not measured), as a server's
     # earlier traffic would; the second half is measured.
     picks = rng.integers(0, min(size, len(sample_words)), size=2 * queries)
     query_vectors = []
     query_texts = []
     for p in picks:
-        noisy = vectors[p] + rng.normal(scale=0.4 / np.sqrt(DIMS), size=DIMS).astype(np.float32)
+        noisy = vectors[p, 0] + rng.normal(scale=0.4 / np.sqrt(DIMS), size=DIMS).astype(np.float32)
         query_vectors.append((noisy / np.linalg.norm(noisy)).astype(np.float32))
         query_texts.append(" ".join(rng.choice(sample_words[p], size=5, replace=False)))
     latencies: dict[str, list[float]] = {"hybrid": [], "vector": [], "keyword": []}
@@ -211,7 +251,7 @@ async def _measure(url: str, size: int, queries: int) -> dict[str, Any]:
             found = await index.vector_candidates(
                 session, [(kb.id, kb.index_version)], qv, limit=10
             )
-            exact = set(np.argsort(-(vectors @ qv))[:10].tolist())
+            exact = set(np.argsort(-(vectors @ qv).max(axis=1))[:10].tolist())
             positions = set(
                 (
                     await session.scalars(
@@ -232,6 +272,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--windows", type=int, default=0, help="window vectors per chunk")
     args = parser.parse_args()
     native.limit_blas_threads()  # as in the server and worker processes
     print(f"machine: {machine()}")
@@ -240,9 +281,9 @@ def main() -> None:
         for size in (int(s) for s in args.sizes.split(",")):
             print(f"{kind}, {size} chunks", flush=True)
             with database(kind) as url:
-                result = asyncio.run(_measure(url, size, args.queries))
+                result = asyncio.run(_measure(url, size, args.queries, args.windows))
             rows.append(
-                [kind, f"{size:,}"]
+                [kind, f"{size:,}", str(args.windows)]
                 + [
                     f"{result[m][0]:.1f} / {result[m][1]:.1f}"
                     for m in ("hybrid", "vector", "keyword")
@@ -255,6 +296,7 @@ def main() -> None:
             [
                 "database",
                 "chunks",
+                "windows a chunk",
                 "hybrid p50/p95 ms",
                 "vector p50/p95 ms",
                 "keyword p50/p95 ms",

@@ -229,7 +229,8 @@ def main() -> None:
                     + [f"{result[mode]['p50_ms']:.1f}"]
                 )
                 calibration.append([name, kind, mode, result[mode]["calibration"]])
-            print(f"done: {name} on {kind}", flush=True)
+            done = ", ".join(f"{row[2]} {row[5]}" for row in quality[-len(MODES) :])
+            print(f"done: {name} on {kind} (nDCG@10 {done})", flush=True)
     print()
     print(
         table(

@@ -69,3 +69,34 @@ def test_queries_fall_back_to_the_packaged_model_when_the_variant_cannot_be_made
     query = embedder.embed_query_sync(TEXTS[0])
     # The packaged model's own vector: the same as the passage's.
     assert float(query @ embedder.embed_sync([TEXTS[0]])[0]) == pytest.approx(1.0, abs=1e-5)
+
+
+LONG_PASSAGE = " ".join(
+    f"Paragraph {n} of the warranty explains how claims for damaged parcels are handled."
+    for n in range(40)
+)
+
+
+def test_a_passage_longer_than_the_model_reads_is_cut_into_overlapping_windows() -> None:
+    embedder = embeddings.LocalEmbedder()
+    assert embedder.windows(TEXTS[0]) == []  # read whole: no windows
+    windows = embedder.windows(LONG_PASSAGE)
+    assert len(windows) > 3
+    splitter = embedder._model("passages").splitter
+    pieces = [len(splitter.encode(w, add_special_tokens=False).ids) for w in windows]
+    assert max(pieces) <= embeddings.WINDOW - 2
+    # Each window is a span of the passage, from its start to its end, and neighbours overlap.
+    spans = []
+    at = 0
+    for window in windows:
+        at = LONG_PASSAGE.index(window, at)
+        spans.append((at, at + len(window)))
+        at += 1
+    assert spans[0][0] == 0
+    assert spans[-1][1] == len(LONG_PASSAGE)
+    assert all(after[0] < before[1] for before, after in zip(spans, spans[1:], strict=False))
+
+
+def test_an_endpoint_model_reads_passages_whole() -> None:
+    embedder = embeddings.OpenAIEmbedder("text-embedding-3-small", "key", "http://127.0.0.1:9")
+    assert embedder.windows(LONG_PASSAGE) == []

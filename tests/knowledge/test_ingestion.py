@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.events.models import Event
 from frontdesk.jobs.worker import Worker
-from frontdesk.knowledge.models import KnowledgeChunk
+from frontdesk.knowledge.models import KnowledgeChunk, KnowledgeWindow
 from tests.fixtures.factories import Account
 from tests.fixtures.pages import Pages
 from tests.knowledge import documents
@@ -324,3 +325,73 @@ async def test_upload_over_the_cap_is_413(client: httpx.AsyncClient, owner: Acco
     assert response.json()["code"] == "PAYLOAD_TOO_LARGE"
     listed = await client.get(f"/v1/knowledge-bases/{kb['id']}/sources", headers=owner.headers)
     assert listed.json()["total"] == 0
+
+
+FILLER = " ".join(
+    f"In {1950 + n} the company opened shop number {n} and hired {n + 3} new bakers for it."
+    for n in range(20)
+)
+TAIL = "The espresso machine must be descaled every two weeks with citric acid."
+
+
+async def test_a_long_passage_is_also_embedded_in_windows_that_search_uses(
+    client: httpx.AsyncClient, owner: Account, ingest_worker: Worker, session: AsyncSession
+) -> None:
+    from frontdesk.knowledge.embeddings import LocalEmbedder
+
+    kb = await make_kb(client, owner)
+    long = await add_text(client, owner, kb["id"], "Company notes", f"{FILLER} {TAIL}")
+    short = await add_text(client, owner, kb["id"], "Opening hours", "We open at nine.")
+    await ingest_worker.run_until_idle()
+    source = await source_of(client, owner, kb["id"], long["id"])
+    assert (source["status"], source["chunk_count"]) == ("processed", 1)
+    chunk = await session.scalar(
+        select(KnowledgeChunk).where(KnowledgeChunk.source_id == uuid.UUID(long["id"]))
+    )
+    assert chunk is not None
+    windows = (
+        await session.scalars(
+            select(KnowledgeWindow)
+            .where(KnowledgeWindow.chunk_id == chunk.id)
+            .order_by(KnowledgeWindow.number)
+        )
+    ).all()
+    assert [w.number for w in windows] == list(range(len(windows)))
+    assert len(windows) >= 3
+    assert all(w.knowledge_base_id == chunk.knowledge_base_id for w in windows)
+    assert (
+        await session.scalar(
+            select(func.count())
+            .select_from(KnowledgeWindow)
+            .join(KnowledgeChunk)
+            .where(KnowledgeChunk.source_id == uuid.UUID(short["id"]))
+        )
+        == 0
+    )  # a short passage is read whole
+    # The last sentence is past what the model reads of the whole passage: only a window
+    # carries it, and the passage's cosine is that window's.
+    embedder = LocalEmbedder()
+    query = embedder.embed_query_sync("How often should the espresso machine be descaled?")
+    whole = float(np.frombuffer(chunk.embedding, dtype=np.float32) @ query)
+    results = await search(
+        client,
+        owner,
+        kb["id"],
+        "How often should the espresso machine be descaled?",
+        mode="vector",
+        limit=2,
+    )
+    assert results[0]["chunk_id"] == str(chunk.id)
+    best = max(float(np.frombuffer(w.embedding, dtype=np.float32) @ query) for w in windows)
+    assert best > whole + 0.1
+    # Deleting the source takes its windows with it.
+    deleted = await client.delete(
+        f"/v1/knowledge-bases/{kb['id']}/sources/{long['id']}", headers=owner.headers
+    )
+    assert deleted.status_code == 204
+    left = await session.scalar(
+        select(func.count())
+        .select_from(KnowledgeWindow)
+        .where(KnowledgeWindow.chunk_id == chunk.id)
+    )
+    assert left == 0

@@ -308,3 +308,26 @@ async def test_a_small_limit_asks_each_half_for_fewer_candidates(
     many = await search(client, owner, help_centre, "How do refunds work?", limit=10)
     assert asked == [("keyword", 40), ("vector", 40), ("keyword", 100), ("vector", 100)]
     assert [r["chunk_id"] for r in few] == [r["chunk_id"] for r in many][:3]
+
+
+def test_a_chunk_scores_as_the_best_of_its_own_vector_and_its_windows() -> None:
+    import numpy as np
+
+    def unit(*values: float) -> bytes:
+        vector = np.array(values, dtype=np.float32)
+        return (vector / np.linalg.norm(vector)).tobytes()
+
+    ids = [uuid.uuid4() for _ in range(4)]
+    position = {chunk_id: n for n, chunk_id in enumerate(ids)}
+    # Chunk 1 has two windows, chunk 3 one; chunks 0 and 2 none.
+    windows = [(ids[1], unit(0, 1)), (ids[1], unit(1, 1)), (ids[3], unit(1, 0))]
+    matrix = index._build_matrix(
+        7, ids, position, [unit(1, 0), unit(-1, 0), unit(0, 1), unit(0, -1)], windows, 2
+    )
+    query = np.array([1, 0], dtype=np.float32)
+    expected = [1.0, 2**-0.5, 0.0, 1.0]  # chunk 1: its better window; chunk 3: its window
+    assert matrix.cosines(query).tolist() == pytest.approx(expected)
+    assert matrix.cosines_of([3, 1, 0], query).tolist() == pytest.approx(
+        [expected[3], expected[1], expected[0]]
+    )
+    assert matrix.nbytes == 4 * 2 * 4 + 3 * 2 * 4

@@ -38,6 +38,10 @@ LOCAL_MODEL = "all-minilm-l6-v2"
 LOCAL_DIMENSIONS = 384
 QUERY_RUNTIME = "int8-dynamic"  # how a query's products run (see `_query_model`)
 MAX_TOKENS = 256  # what the model was trained with; longer text is cut
+# A passage longer than the model reads is also embedded in windows of this many word pieces,
+# each starting WINDOW_STRIDE pieces after the one before; its best window counts in search.
+WINDOW = 128
+WINDOW_STRIDE = 64
 BATCH = 32
 SINGLE_THREADS = 1  # intra-op threads of the queries' session
 
@@ -59,6 +63,8 @@ class Embedder(Protocol):
     async def embed(self, texts: list[str]) -> Vectors: ...
 
     async def embed_query(self, text: str) -> Vector: ...
+
+    def windows(self, text: str) -> list[str]: ...
 
 
 def _package_dir(package: str) -> Path:
@@ -139,6 +145,9 @@ class _MiniLM:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(vocab))
+        self.splitter = Tokenizer.from_file(str(vocab))  # whole texts, for windows
+        self.splitter.no_truncation()
+        self.splitter.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token name
 
@@ -158,6 +167,22 @@ class _MiniLM:
             weights = mask[:, :, None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
             out[picked] = normalise(pooled)
+        return out
+
+    def windows(self, text: str) -> list[str]:
+        """The text cut into overlapping windows of `WINDOW` word pieces (the last one may be
+        shorter), when the model would not read all of it at once; otherwise none."""
+        encoding = self.splitter.encode(text, add_special_tokens=False)
+        spans = encoding.offsets
+        if len(spans) <= MAX_TOKENS - 2:  # [CLS] and [SEP] take two places
+            return []
+        width = WINDOW - 2
+        out = []
+        for start in range(0, len(spans), WINDOW_STRIDE):
+            end = min(start + width, len(spans))
+            out.append(text[spans[start][0] : spans[end - 1][1]])
+            if end == len(spans):
+                break
         return out
 
 
@@ -200,6 +225,9 @@ class LocalEmbedder:
 
     def embed_query_sync(self, text: str) -> Vector:
         return self._run("queries", [text])[0]
+
+    def windows(self, text: str) -> list[str]:
+        return self._model("passages").windows(text)
 
     async def embed(self, texts: list[str]) -> Vectors:
         return await asyncio.to_thread(self.embed_sync, texts)
@@ -276,6 +304,10 @@ class OpenAIEmbedder:
 
     async def embed_query(self, text: str) -> Vector:
         return (await self.embed([text]))[0]
+
+    def windows(self, text: str) -> list[str]:
+        """None: an endpoint's model reads a passage whole (its own limit is in the thousands)."""
+        return []
 
 
 def embedder_for(settings: dict[str, Any] | None, api_key: str | None = None) -> Embedder:

@@ -1,6 +1,9 @@
 """Finding candidate chunks: keyword (FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL) and
 vector (exact numpy search over a cached matrix on SQLite, pgvector HNSW on PostgreSQL).
 
+A chunk's cosine to a query is the best of its own embedding's and its windows' (a passage longer
+than the model reads at once is also embedded in overlapping windows, `KnowledgeWindow`).
+
 Both databases index the same words (`text.index_text`) and both halves return candidates only;
 the final scores (BM25 over the bases' own statistics, cosine, the calibrated score) are computed
 by `search` the same way for both.
@@ -13,13 +16,19 @@ import uuid
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import String, Uuid, bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.knowledge.models import KnowledgeBase, KnowledgeChunk, KnowledgeTerm
+from frontdesk.knowledge.models import (
+    KnowledgeBase,
+    KnowledgeChunk,
+    KnowledgeTerm,
+    KnowledgeWindow,
+)
 from frontdesk.knowledge.vectors import to_pg_text
 
 CANDIDATES = 100  # each half proposes at most this many
@@ -222,10 +231,40 @@ async def keyword_candidates(
 
 @dataclass
 class _Matrix:
+    """A base's chunk embeddings (row i is chunk `ids[i]`), and the windows of its long chunks:
+    the rows `window_start[i]` to `window_end[i]` of `windows` belong to chunk i."""
+
     version: int
     ids: list[uuid.UUID]
     position: dict[uuid.UUID, int]
     vectors: npt.NDArray[np.float32]
+    windows: npt.NDArray[np.float32]
+    window_start: npt.NDArray[np.int64]
+    window_end: npt.NDArray[np.int64]
+    windowed: npt.NDArray[np.int64]  # the chunks with windows, in the order of `windows`
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.vectors.nbytes + self.windows.nbytes)
+
+    def cosines(self, query: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Every chunk's cosine to the query: the best of its own and its windows'."""
+        scores = self.vectors @ query
+        if len(self.windowed):
+            best = np.maximum.reduceat(self.windows @ query, self.window_start[self.windowed])
+            scores[self.windowed] = np.maximum(scores[self.windowed], best)
+        return scores
+
+    def cosines_of(
+        self, positions: Sequence[int], query: npt.NDArray[np.float32]
+    ) -> npt.NDArray[np.float32]:
+        """The same for some chunks only."""
+        scores = self.vectors[list(positions)] @ query
+        for n, i in enumerate(positions):
+            start, end = self.window_start[i], self.window_end[i]
+            if end > start:
+                scores[n] = max(scores[n], float((self.windows[start:end] @ query).max()))
+        return scores
 
 
 class VectorCache:
@@ -257,31 +296,89 @@ class VectorCache:
             )
         ).all()
         ids = [row[0] for row in rows]
-        vectors = (
-            np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32).reshape(
-                len(rows), dims
+        position = {i: n for n, i in enumerate(ids)}
+        windows = (
+            await session.execute(
+                select(KnowledgeWindow.chunk_id, KnowledgeWindow.embedding)
+                .where(
+                    KnowledgeWindow.knowledge_base_id == kb_id,
+                    KnowledgeWindow.dimensions == dims,
+                )
+                .order_by(KnowledgeWindow.chunk_id, KnowledgeWindow.number)
             )
-            if rows
-            else np.empty((0, dims), dtype=np.float32)
-        )
-        matrix = _Matrix(version, ids, {i: n for n, i in enumerate(ids)}, vectors)
+        ).all()
+        windows = [w for w in windows if w[0] in position]
+        matrix = _build_matrix(version, ids, position, [r[1] for r in rows], windows, dims)
         with self._lock:
             self._items[kb_id] = matrix
-            total = sum(m.vectors.nbytes for m in self._items.values())
+            total = sum(m.nbytes for m in self._items.values())
             while total > self.max_bytes and len(self._items) > 1:
                 _, dropped = self._items.popitem(last=False)
-                total -= dropped.vectors.nbytes
+                total -= dropped.nbytes
         return matrix
+
+
+def _stack(vectors: Sequence[bytes], dims: int) -> npt.NDArray[np.float32]:
+    if not vectors:
+        return np.empty((0, dims), dtype=np.float32)
+    return np.frombuffer(b"".join(vectors), dtype=np.float32).reshape(len(vectors), dims)
+
+
+def _build_matrix(
+    version: int,
+    ids: list[uuid.UUID],
+    position: dict[uuid.UUID, int],
+    vectors: Sequence[bytes],
+    windows: Sequence[Any],
+    dims: int,
+) -> _Matrix:
+    """The matrix of a base, its windows grouped by chunk (they come ordered by chunk)."""
+    start = np.zeros(len(ids), dtype=np.int64)
+    end = np.zeros(len(ids), dtype=np.int64)
+    windowed: list[int] = []
+    for n, (chunk_id, _) in enumerate(windows):
+        i = position[chunk_id]
+        if not windowed or windowed[-1] != i:
+            windowed.append(i)
+            start[i] = n
+        end[i] = n + 1
+    return _Matrix(
+        version,
+        ids,
+        position,
+        _stack(vectors, dims),
+        _stack([w[1] for w in windows], dims),
+        start,
+        end,
+        np.array(windowed, dtype=np.int64),
+    )
 
 
 VECTORS = VectorCache()
 
 
-def ensure_hnsw_sql(dims: int) -> str:
-    """The HNSW index for one embedding dimension (one partial expression index per dimension)."""
+VECTOR_TABLES = ("knowledge_chunks", "knowledge_windows")
+
+
+def ensure_hnsw_sql(dims: int, table: str = "knowledge_chunks") -> str:
+    """The HNSW index of a table of embeddings for one dimension (one partial expression index
+    per dimension)."""
     return (
-        f"CREATE INDEX IF NOT EXISTS ix_knowledge_chunks_hnsw_{dims} ON knowledge_chunks "
+        f"CREATE INDEX IF NOT EXISTS ix_{table}_hnsw_{dims} ON {table} "
         f"USING hnsw ((embedding::vector({dims})) vector_cosine_ops) WHERE dimensions = {dims}"
+    )
+
+
+def _best_distance_sql(dims: int, alias: str) -> str:
+    """A chunk's cosine distance to `:q`: the least of its own and its windows'. The windows are
+    read by primary key (`OFFSET 0` keeps the planner from turning `min` into a walk of the
+    HNSW index filtered by chunk, which visits a large part of the index for each chunk)."""
+    vector = f"CAST(:q AS vector({dims}))"
+    return (
+        f"LEAST(({alias}.embedding::vector({dims})) <=> {vector}, "
+        f"(SELECT min(distance) FROM (SELECT (w.embedding::vector({dims})) <=> {vector} "
+        f"AS distance FROM knowledge_windows w WHERE w.chunk_id = {alias}.id "
+        f"AND w.dimensions = {dims} OFFSET 0) AS windows))"
     )
 
 
@@ -298,14 +395,21 @@ async def vector_candidates(
     dims = int(query.shape[0])
     if session.get_bind().dialect.name == "postgresql":
         await _hnsw_settings(session)
+        # The nearest chunks and the nearest windows, each by its own index; every chunk found
+        # either way then scores as its best vector.
         expression = f"(embedding::vector({dims}))"
+        nearest = f"{expression} <=> CAST(:q AS vector({dims}))"
         rows = await session.execute(
             text(
-                f"SELECT id, {expression} <=> CAST(:q AS vector({dims})) AS distance, "
-                "knowledge_base_id, search_text, context_hash "
-                f"FROM knowledge_chunks WHERE dimensions = {dims} "
-                "AND knowledge_base_id = ANY(:kbs) "
-                f"ORDER BY {expression} <=> CAST(:q AS vector({dims})) LIMIT :limit"
+                f"WITH by_chunk AS (SELECT id FROM knowledge_chunks WHERE dimensions = {dims} "
+                f"AND knowledge_base_id = ANY(:kbs) ORDER BY {nearest} LIMIT :limit), "
+                f"by_window AS (SELECT chunk_id AS id FROM knowledge_windows "
+                f"WHERE dimensions = {dims} AND knowledge_base_id = ANY(:kbs) "
+                f"ORDER BY {nearest} LIMIT :limit) "
+                f"SELECT c.id, {_best_distance_sql(dims, 'c')} AS distance, "
+                "c.knowledge_base_id, c.search_text, c.context_hash FROM knowledge_chunks c "
+                "WHERE c.id IN (SELECT id FROM by_chunk UNION SELECT id FROM by_window) "
+                "ORDER BY distance LIMIT :limit"
             ),
             {"q": to_pg_text(query), "kbs": [k for k, _ in kbs], "limit": limit},
         )
@@ -318,7 +422,7 @@ async def vector_candidates(
         matrix = await VECTORS.get(session, kb_id, version, dims)
         if not matrix.ids:
             continue
-        scores = matrix.vectors @ query
+        scores = matrix.cosines(query)
         k = min(limit, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         for i in top:
@@ -362,8 +466,8 @@ async def cosines(
     if session.get_bind().dialect.name == "postgresql":
         rows = await session.execute(
             text(
-                f"SELECT id, (embedding::vector({dims})) <=> CAST(:q AS vector({dims})) "
-                f"FROM knowledge_chunks WHERE id = ANY(:ids) AND dimensions = {dims}"
+                f"SELECT c.id, {_best_distance_sql(dims, 'c')} FROM knowledge_chunks c "
+                f"WHERE c.id = ANY(:ids) AND c.dimensions = {dims}"
             ),
             {"q": to_pg_text(query), "ids": list(chunk_ids)},
         )
@@ -373,7 +477,7 @@ async def cosines(
         matrix = await VECTORS.get(session, kb_id, version, dims)
         held = {c: matrix.position[c] for c in chunk_ids if c in matrix.position}
         if held:
-            scores = matrix.vectors[list(held.values())] @ query
+            scores = matrix.cosines_of(list(held.values()), query)
             out.update(zip(held, scores.tolist(), strict=True))
     return out
 

@@ -111,6 +111,25 @@ class KnowledgeChunk(Model):
     embedding: Mapped[bytes] = mapped_column(EmbeddingColumn)
 
 
+class KnowledgeWindow(Base):
+    """One more embedding of a passage longer than the model reads at once: a window of its
+    word pieces. A passage's cosine to a query is the best of its own and its windows'."""
+
+    __tablename__ = "knowledge_windows"
+    __table_args__ = (Index("ix_knowledge_windows_base", "knowledge_base_id"),)
+
+    chunk_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("knowledge_chunks.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    knowledge_base_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("knowledge_bases.id", ondelete="CASCADE")
+    )
+    content_hash: Mapped[str] = mapped_column(String(64))
+    dimensions: Mapped[int] = mapped_column(Integer)
+    embedding: Mapped[bytes] = mapped_column(EmbeddingColumn)
+
+
 class KnowledgeTerm(Base):
     """How many chunks of a knowledge base contain a word (BM25's document frequency)."""
 

@@ -1,7 +1,8 @@
 """Scores: BM25 for keywords, cosine for vectors, and one calibrated score in [0, 1] for all
 three search modes.
 
-`hybrid` adds three signals: the cosine of the query to the passage, its cosine to the passage's
+`hybrid` adds three signals: the cosine of the query to the passage (the best of its own vector's
+and its windows', for a passage longer than the model reads at once), its cosine to the passage's
 context (the source's name and the section heading: for an FAQ that is the canonical question),
 and BM25 normalised by the best score the query's words could reach, so it compares across
 queries. The weights were chosen on the development queries of three public retrieval sets (a
@@ -24,15 +25,15 @@ import numpy.typing as npt
 
 K1 = 1.2
 B = 0.75
-KEYWORD_CAP = 1.5  # normalised BM25 above this (words repeated) adds nothing
+KEYWORD_CAP = 1.75  # normalised BM25 above this (words repeated) adds nothing
 CONTEXT_WEIGHT = 0.6
 KEYWORD_WEIGHT = 0.6
 CONTEXT_REPEAT = 3  # the context line weighs three times in keyword search (a title field)
 
 # Logistic calibration (slope, intercept) of each mode's raw score.
-VECTOR_CALIBRATION = (15.76, -10.02)
-KEYWORD_CALIBRATION = (4.01, -4.34)
-HYBRID_CALIBRATION = (4.94, -7.48)
+VECTOR_CALIBRATION = (15.18, -9.88)
+KEYWORD_CALIBRATION = (3.95, -4.29)
+HYBRID_CALIBRATION = (4.85, -7.40)
 
 Array = npt.NDArray[np.float64]
 

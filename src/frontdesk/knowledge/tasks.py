@@ -36,6 +36,7 @@ from frontdesk.knowledge.models import (
     KnowledgeChunk,
     KnowledgeSource,
     KnowledgeTerm,
+    KnowledgeWindow,
 )
 from frontdesk.knowledge.service import INGEST_JOB, embedder_of, model_key
 from frontdesk.storage.base import ObjectNotFound, StorageUnavailable
@@ -56,6 +57,7 @@ class _Piece:
     context: str
     text_hash: str
     context_hash: str | None
+    window_hashes: tuple[str, ...]  # windows of a passage longer than the model reads at once
 
 
 Progress = Callable[[int, int], Awaitable[None] | None]
@@ -118,15 +120,28 @@ async def _store_batch(
     rows = []
     df: Counter[str] = Counter()
     tokens = 0
+    windows: list[dict[str, Any]] = []
     for item in batch:
         position, piece = item.position, item.chunk
         indexed = index_text(item.context, piece)
         words = indexed.split()
         tokens += len(words)
         df.update(set(words))
+        chunk_id = uuid.uuid4()
+        windows.extend(
+            {
+                "chunk_id": chunk_id,
+                "number": number,
+                "knowledge_base_id": kb.id,
+                "content_hash": window_hash,
+                "dimensions": dims,
+                "embedding": vectors[window_hash],
+            }
+            for number, window_hash in enumerate(item.window_hashes)
+        )
         rows.append(
             {
-                "id": uuid.uuid4(),
+                "id": chunk_id,
                 "workspace_id": kb.workspace_id,
                 "knowledge_base_id": kb.id,
                 "source_id": source.id,
@@ -163,6 +178,8 @@ async def _store_batch(
         )
         await session.execute(stmt)
     await session.execute(insert(KnowledgeChunk), rows)
+    if windows:
+        await session.execute(insert(KnowledgeWindow), windows)
     await session.execute(
         update(KnowledgeSource)
         .where(KnowledgeSource.id == source.id)
@@ -182,7 +199,12 @@ async def _embed_missing(
     as long as the model takes."""
     key = model_key(kb)
     hashes = list(
-        dict.fromkeys(h for item in batch for h in (item.text_hash, item.context_hash) if h)
+        dict.fromkeys(
+            h
+            for item in batch
+            for h in (item.text_hash, item.context_hash, *item.window_hashes)
+            if h
+        )
     )
     vectors = await _cached_vectors(session, kb.workspace_id, key, hashes)
     await session.commit()
@@ -263,7 +285,7 @@ async def ingest_source(
         )
         source.processed_chunks = len(done)
         await session.commit()
-        todo, texts = _todo(source.name, pieces, done)
+        todo, texts = await asyncio.to_thread(_todo, source.name, pieces, done, embedder_of(kb))
         if progress is not None:
             await _report(progress, len(done), len(pieces))
         for start in range(0, len(todo), BATCH):
@@ -310,9 +332,10 @@ async def _fetch_into(
 
 
 def _todo(
-    name: str, pieces: list[chunking.Chunk], done: set[int]
+    name: str, pieces: list[chunking.Chunk], done: set[int], embedder: embeddings.Embedder
 ) -> tuple[list[_Piece], dict[str, str]]:
-    """The chunks still to store, and every text to embed by its hash."""
+    """The chunks still to store, and every text to embed by its hash (the passage, its
+    context line, and its windows when the model would not read it whole)."""
     texts: dict[str, str] = {}
     todo: list[_Piece] = []
     for position, piece in enumerate(pieces):
@@ -320,10 +343,19 @@ def _todo(
             continue
         context = context_of(name, piece)
         value = embed_text(context, piece)
-        item = _Piece(position, piece, context, digest(value), digest(context) if context else None)
+        windows = {digest(w): w for w in embedder.windows(value)}
+        item = _Piece(
+            position,
+            piece,
+            context,
+            digest(value),
+            digest(context) if context else None,
+            tuple(windows),
+        )
         texts[item.text_hash] = value
         if item.context_hash:
             texts[item.context_hash] = context
+        texts.update(windows)
         todo.append(item)
     return todo, texts
 
@@ -341,7 +373,8 @@ async def _index_batch(
     if dims not in _HNSW_READY and session.get_bind().dialect.name == "postgresql":
         # DDL in a transaction of its own: never while holding rows another ingestion
         # waits for (two such transactions would deadlock on the table's locks).
-        await session.execute(sql_text(index.ensure_hnsw_sql(dims)))
+        for table in index.VECTOR_TABLES:
+            await session.execute(sql_text(index.ensure_hnsw_sql(dims, table)))
         await session.commit()
         _HNSW_READY.add(dims)
     current = await session.scalar(
