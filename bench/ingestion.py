@@ -3,6 +3,10 @@ chunks/s and pages/s end to end), then the same document again into another base
 workspace (the embedding cache makes it cost only parsing and indexing).
 
     .venv/bin/python -m bench.ingestion [--pages 40] [--databases sqlite,postgresql]
+        [--no-windows]
+
+`--no-windows` embeds each passage once, as if the model read it whole (no windows for long
+passages), to show what the windows cost.
 """
 
 from __future__ import annotations
@@ -14,12 +18,19 @@ import random
 import time
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from bench.common import database, machine, table
 from frontdesk.db.engine import create_engine, create_sessionmaker
 from frontdesk.db.migrate import upgrade
-from frontdesk.knowledge import parsing, tasks
+from frontdesk.knowledge import embeddings, parsing, tasks
 from frontdesk.knowledge import service as knowledge_service
-from frontdesk.knowledge.models import KnowledgeBase, KnowledgeSource
+from frontdesk.knowledge.models import (
+    KnowledgeBase,
+    KnowledgeChunk,
+    KnowledgeSource,
+    KnowledgeWindow,
+)
 from frontdesk.settings import Settings
 from frontdesk.tenancy.models import Workspace
 
@@ -82,13 +93,19 @@ async def _run(url: str, content: bytes, pages: int) -> list[list[str]]:
         seconds = time.perf_counter() - started
         async with maker() as session:
             done = await session.get_one(KnowledgeSource, source_id)
+            windows = await session.scalar(
+                select(func.count())
+                .select_from(KnowledgeWindow)
+                .join(KnowledgeChunk)
+                .where(KnowledgeChunk.source_id == source_id)
+            )
         assert status == "processed", done.error
         rows.append(
             [
                 label,
                 f"{pages / seconds:.2f} pages/s",
                 f"{done.chunk_count / seconds:.1f} chunks/s ({done.chunk_count} chunks, "
-                f"{seconds:.1f} s)",
+                f"{windows} windows, {seconds:.1f} s)",
             ]
         )
     del document
@@ -100,7 +117,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=40)
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--no-windows", action="store_true")
     args = parser.parse_args()
+    if args.no_windows:
+        embeddings.LocalEmbedder.windows = lambda self, text: []  # type: ignore[method-assign]
     content = _pdf(args.pages)
     print(f"machine: {machine()}; a {args.pages}-page PDF, {len(content) // 1024} KiB")
     for kind in args.databases.split(","):

@@ -225,7 +225,8 @@ def main() -> None:
                 m = result[mode]["metrics"]
                 quality.append(
                     [name, kind, mode]
-                    + [f"{m[k]:.3f}" for k in ("recall@5", "recall@10", "ndcg@10", "mrr@10")]
+                    + [f"{m['recall@5']:.3f}", f"{m['recall@10']:.3f}"]
+                    + [f"{m['ndcg@10']:.4f}", f"{m['mrr@10']:.3f}"]
                     + [f"{result[mode]['p50_ms']:.1f}"]
                 )
                 calibration.append([name, kind, mode, result[mode]["calibration"]])
