@@ -33,7 +33,7 @@ from bench.common import database, machine, table
 from frontdesk.db.engine import create_engine, create_sessionmaker
 from frontdesk.db.migrate import upgrade
 from frontdesk.kit import native
-from frontdesk.knowledge import index, search
+from frontdesk.knowledge import search, vector_index
 from frontdesk.knowledge import text as knowledge_text
 from frontdesk.knowledge.models import (
     EmbeddingCacheEntry,
@@ -116,7 +116,7 @@ async def load_synthetic(
         kb_id, source_id = kb.id, source.id
     if postgres:
         async with engine.begin() as conn:
-            for table_name in index.VECTOR_TABLES:
+            for table_name in vector_index.VECTOR_TABLES:
                 await conn.execute(text(f"DROP INDEX IF EXISTS ix_{table_name}_hnsw_384"))
     all_vectors = np.empty((size, 1 + windows, DIMS), dtype=np.float32)
     sample_words: list[list[str]] = []
@@ -196,8 +196,8 @@ async def load_synthetic(
         started = time.perf_counter()
         async with engine.begin() as conn:
             await conn.execute(text("SET maintenance_work_mem = '2GB'"))
-            for table_name in index.VECTOR_TABLES:
-                sql = index.ensure_hnsw_sql(DIMS, table_name).replace("IF NOT EXISTS ", "")
+            for table_name in vector_index.VECTOR_TABLES:
+                sql = vector_index.ensure_hnsw_sql(DIMS, table_name).replace("IF NOT EXISTS ", "")
                 await conn.execute(text(sql))
                 await conn.execute(text(f"ANALYZE {table_name}"))
         index_seconds = time.perf_counter() - started
@@ -248,7 +248,7 @@ async def _measure(url: str, size: int, queries: int, windows: int) -> dict[str,
                     latencies[mode].append((time.perf_counter() - t0) * 1000)
             if n < queries:
                 continue
-            found = await index.vector_candidates(
+            found = await vector_index.vector_candidates(
                 session, [(kb.id, kb.index_version)], qv, limit=10
             )
             exact = set(np.argsort(-(vectors @ qv).max(axis=1))[:10].tolist())

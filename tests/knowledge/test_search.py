@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from frontdesk.jobs.worker import Worker
-from frontdesk.knowledge import index, scoring
+from frontdesk.knowledge import index, scoring, vector_index
 from frontdesk.knowledge import search as search_module
 from frontdesk.knowledge.models import KnowledgeBase
 from tests.fixtures.factories import Account
@@ -292,7 +292,7 @@ async def test_a_small_limit_asks_each_half_for_fewer_candidates(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     asked: list[tuple[str, int]] = []
-    keyword, vector = index.keyword_candidates, index.vector_candidates
+    keyword, vector = index.keyword_candidates, vector_index.vector_candidates
 
     async def keyword_spy(*args: Any) -> Any:
         asked.append(("keyword", args[-1]))
@@ -303,7 +303,7 @@ async def test_a_small_limit_asks_each_half_for_fewer_candidates(
         return await vector(*args, **kwargs)
 
     monkeypatch.setattr(index, "keyword_candidates", keyword_spy)
-    monkeypatch.setattr(index, "vector_candidates", vector_spy)
+    monkeypatch.setattr(vector_index, "vector_candidates", vector_spy)
     few = await search(client, owner, help_centre, "How do refunds work?", limit=3)
     many = await search(client, owner, help_centre, "How do refunds work?", limit=10)
     assert asked == [("keyword", 40), ("vector", 40), ("keyword", 100), ("vector", 100)]
@@ -321,7 +321,7 @@ def test_a_chunk_scores_as_the_best_of_its_own_vector_and_its_windows() -> None:
     position = {chunk_id: n for n, chunk_id in enumerate(ids)}
     # Chunk 1 has two windows, chunk 3 one; chunks 0 and 2 none.
     windows = [(ids[1], unit(0, 1)), (ids[1], unit(1, 1)), (ids[3], unit(1, 0))]
-    matrix = index._build_matrix(
+    matrix = vector_index._build_matrix(
         7, ids, position, [unit(1, 0), unit(-1, 0), unit(0, 1), unit(0, -1)], windows, 2
     )
     query = np.array([1, 0], dtype=np.float32)

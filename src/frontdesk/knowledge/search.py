@@ -1,8 +1,9 @@
 """Search over one or several knowledge bases: keyword, vector or hybrid (the default).
 
-Candidates come from both halves (`index`), then every candidate gets the same three numbers
-whatever found it and whichever database holds it: BM25 over the searched bases' statistics,
-cosine to the query, and the calibrated score of `scoring` for the chosen mode, in [0, 1].
+Candidates come from both halves (`index` for keywords, `vector_index` for vectors), then every
+candidate gets the same three numbers whatever found it and whichever database holds it: BM25 over
+the searched bases' statistics, cosine to the query, and the calibrated score of `scoring` for the
+chosen mode, in [0, 1].
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import ServiceUnavailable
-from frontdesk.knowledge import index, schemas, scoring, text
+from frontdesk.knowledge import index, schemas, scoring, text, vector_index
 from frontdesk.knowledge.embeddings import EmbeddingUnavailable
 from frontdesk.knowledge.models import (
     EmbeddingCacheEntry,
@@ -218,7 +219,7 @@ async def _vector_half(
             continue  # hybrid goes on with keywords alone
         vectors[key] = vector
         cosine.update(
-            await index.vector_candidates(
+            await vector_index.vector_candidates(
                 session,
                 [(kb.id, kb.index_version) for kb in groups[key]],
                 vector,
@@ -320,7 +321,7 @@ async def _complete_hybrid(
         member_ids = {kb.id for kb in members}
         mine = [r for r in rows if r.knowledge_base_id in member_ids]
         cosine.update(
-            await index.cosines(
+            await vector_index.cosines(
                 session,
                 [r.id for r in mine if r.id not in cosine],
                 [(kb.id, kb.index_version) for kb in members],

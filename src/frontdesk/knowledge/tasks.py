@@ -28,7 +28,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from frontdesk.events import service as event_service
 from frontdesk.jobs.clock import get_clock
 from frontdesk.jobs.registry import JobContext, RetryPolicy, job_handler
-from frontdesk.knowledge import chunking, embeddings, index, parsing, scoring, text
+from frontdesk.knowledge import (
+    chunking,
+    embeddings,
+    index,
+    parsing,
+    scoring,
+    text,
+    vector_index,
+)
 from frontdesk.knowledge.crawl import SourceFailed, fetch_url
 from frontdesk.knowledge.models import (
     EmbeddingCacheEntry,
@@ -373,8 +381,8 @@ async def _index_batch(
     if dims not in _HNSW_READY and session.get_bind().dialect.name == "postgresql":
         # DDL in a transaction of its own: never while holding rows another ingestion
         # waits for (two such transactions would deadlock on the table's locks).
-        for table in index.VECTOR_TABLES:
-            await session.execute(sql_text(index.ensure_hnsw_sql(dims, table)))
+        for table in vector_index.VECTOR_TABLES:
+            await session.execute(sql_text(vector_index.ensure_hnsw_sql(dims, table)))
         await session.commit()
         _HNSW_READY.add(dims)
     current = await session.scalar(
